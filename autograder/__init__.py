@@ -1,0 +1,1 @@
+"""Instructor tool wrapping nbgrader."""
