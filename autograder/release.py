@@ -1,0 +1,63 @@
+"""Generate the student release of an assignment with nbgrader's generate_assignment.
+
+nbgrader runs in a throwaway course folder holding only the instructor notebook, so neither the
+jupytext source nor the repository's gradebook is touched; the result is copied to
+notebooks/<name>/<name>.ipynb.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import source
+from .nbgrader_settings import CONFIG
+from .paths import tool, tool_env
+
+
+class ReleaseError(RuntimeError):
+    pass
+
+
+def generate(root: Path, name: str) -> str:
+    """Return the text of the student notebook nbgrader generates from solutions/<name>."""
+    nb = source.build_notebook(source.source_path(root, name))
+    with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
+        course = Path(tmp)
+        (course / "nbgrader_config.py").write_text(CONFIG)
+        (course / "source" / name).mkdir(parents=True)
+        (course / "source" / name / f"{name}.ipynb").write_text(source.notebook_text(nb))
+        result = subprocess.run(
+            [tool("nbgrader"), "generate_assignment", name, "--force", "--log-level=WARN"],
+            cwd=course, env=tool_env(), capture_output=True, text=True, timeout=300)
+        released = course / "release" / name / f"{name}.ipynb"
+        if result.returncode != 0 or not released.exists():
+            raise ReleaseError(f"nbgrader generate_assignment {name} failed:\n{result.stdout}\n{result.stderr}")
+        return released.read_text()
+
+
+def release_path(root: Path, name: str) -> Path:
+    return root / "notebooks" / name / f"{name}.ipynb"
+
+
+def release(root: Path, name: str, check: bool = False) -> tuple[Path, bool, Path | None]:
+    """Write notebooks/<name>/<name>.ipynb; with ``check`` only report whether it would change.
+
+    A release notebook that differs from the new one is first copied to
+    notebooks/<name>/.backup/ (a student may have worked in it), so nothing is lost.
+    Returns (path, changed, backup path or None).
+    """
+    text = generate(root, name)
+    target = release_path(root, name)
+    changed = not target.exists() or target.read_text() != text
+    backup = None
+    if changed and not check:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            backup = target.parent / ".backup" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+            backup.parent.mkdir(exist_ok=True)
+            shutil.copy2(target, backup)
+        target.write_text(text)
+    return target, changed, backup
