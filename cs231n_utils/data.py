@@ -101,8 +101,8 @@ def load_digits(val_size=300, test_size=300, seed=0, dtype=np.float64, stratify=
     splits = dict(zip(("train", "val", "test"),
                       split_indices(y, val_size, test_size, rng=seed, stratify=stratify)))
     data = {}
-    for split, idx in splits.items():
-        data[f"X_{split}"] = images[idx].reshape(len(idx), -1).copy()  # not a view of images_*
+    for split, idx in splits.items():  # X_* and images_* are separate copies, not views
+        data[f"X_{split}"] = images[idx].reshape(len(idx), -1)
         data[f"y_{split}"] = y[idx]
         data[f"images_{split}"] = images[idx]
     data["class_names"] = [str(c) for c in range(10)]
