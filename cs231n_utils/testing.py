@@ -1,16 +1,12 @@
 """Checks for notebook test cells: a failure says what is wrong in words a student can act on.
 
-Every check raises :class:`HintError` (an AssertionError) with a self-contained, plain-text message:
-which output or gradient, how far off, at how many entries, for which inputs, and a likely cause.
-
-Conventions:
-- layers are ``forward(**inputs) -> (out, cache)`` and ``backward(dout, cache) -> dx``, or a tuple
-  ``(dx, dw, ...)`` in the order of the inputs;
-- errors are symmetric relative errors ``|a - b| / max(1e-8, |a| + |b|)``, the per-entry form of
-  :func:`cs231n_utils.gradient_check.rel_error`; an entry passes when its relative error is at most
-  ``rtol`` (``tol`` for gradients) *or* its absolute difference is at most ``atol``;
-- only real numpy arrays are accepted where an array is expected: lists, objects that compare equal
-  to anything, object, complex, integer or boolean arrays are refused with a message saying so.
+Every check raises :class:`HintError` (an AssertionError) with a self-contained plain-text message:
+which output or gradient, how far off, at how many entries, for which inputs, a likely cause.
+Layers follow ``forward(**inputs) -> (out, cache)``, ``backward(dout, cache) -> dx or (dx, dw, ...)``.
+An entry ``a`` matches reference ``b`` when ``|a - b| <= max(rtol * (|a| + |b|), atol)`` (the
+symmetric relative error of ``gradient_check.rel_error``, or round-off near 0); reported errors are
+``|a - b| / max(|a| + |b|, atol / rtol)``, at most ``rtol`` exactly when a check passes. Where an
+array is expected only a real numpy array passes: not a list, nor an object that equals anything.
 """
 from __future__ import annotations
 
@@ -28,40 +24,23 @@ __all__ = ["HintError", "check_array", "check_scalar", "check_gradient", "check_
            "check_raises", "no_warnings", "check_no_warnings", "away_from_kinks"]
 
 _SHOW = 5  # offending entries listed in a message
-
-_KIND_WORDS = {"f": "floating-point numbers", "i": "integers", "u": "unsigned integers",
-               "b": "booleans", "c": "complex numbers", "O": "Python objects", "U": "strings"}
-_KIND_CAUSES = {
-    "i": "Integer arrays drop fractions: was it made with np.zeros(..., dtype=int), from integer "
-         "literals, or with astype(int)?",
-    "b": "A comparison such as x > 0 gives booleans: multiply it by the values you meant, or use "
-         ".astype(float).",
-    "c": "Complex values come from a square root or power of a negative number.",
-    "O": "An object array is built from a list holding None or arrays of different shapes.",
-}
-_KIND_CAUSES["u"] = _KIND_CAUSES["i"]
+_KINDS = {"f": "floating-point numbers", "i": "integers", "u": "unsigned integers", "b": "booleans",
+          "c": "complex numbers", "O": "Python objects", "U": "strings"}
+_CAUSES = {"i": "Integers drop fractions: made with dtype=int, from integer literals or by astype(int)?",
+           "b": "A comparison such as x > 0 gives booleans: multiply it by the values you meant.",
+           "c": "Complex values come from a square root or power of a negative number.",
+           "O": "Object arrays come from a list holding None or arrays of different shapes."}
+_CAUSES["u"] = _CAUSES["i"]
+_FPE_VERBS = {"overflow": "overflowed", "divide by zero": "divided by zero",
+              "invalid value": "produced an invalid value (NaN)", "underflow": "underflowed"}
 
 
 class HintError(AssertionError):
     """A failed check; the message says what is wrong and, where known, a likely cause."""
 
 
-def _rel(a, b):
-    """Per-entry symmetric relative error, as in rel_error."""
-    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
-
-
-def _num(v):
-    return f"{float(v):.6g}"
-
-
 def _idx(name, ix):
     return f"{name}[{', '.join(str(int(i)) for i in ix)}]" if len(ix) else name
-
-
-def _join(items):
-    items = [str(int(i)) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _finish(problem, hint):
@@ -69,206 +48,184 @@ def _finish(problem, hint):
 
 
 def _fname(func, default):
-    name = getattr(func, "__name__", default)
-    return default if name == "<lambda>" else name
+    name = getattr(func, "__name__", None)
+    return f"`{name}`" if name and name != "<lambda>" else default
 
 
-def _type_problem(label, value, dtype_kind):
-    """Why ``value`` is not a numpy array whose dtype kind is in ``dtype_kind``, or None."""
+def _type_problem(label, value, kinds):
+    """Why ``value`` is not a numpy array of a dtype kind in ``kinds``, or None."""
+    if value is None:
+        return f"{label} is None: is it computed and returned?"
+    if isinstance(value, tuple):
+        return (f"{label} should be a numpy array, got a tuple of {len(value)} items: "
+                "several values returned where one array was expected?")
+    if isinstance(value, list):
+        return f"{label} should be a numpy array, got a list: build it with numpy or np.array."
     if not isinstance(value, np.ndarray):
-        if value is None:
-            return f"{label} is None: is it computed and returned?"
-        if isinstance(value, tuple):
-            return (f"{label} should be a numpy array, got a tuple of {len(value)} items: were "
-                    "several values returned where one array was expected?")
-        if isinstance(value, list):
-            return f"{label} should be a numpy array, got a list: build it with numpy operations or np.array(...)."
         return f"{label} should be a numpy array, got {type(value).__name__}: {describe(value)}"
-    if dtype_kind and value.dtype.kind not in dtype_kind:
-        want = " or ".join(_KIND_WORDS.get(k, k) for k in dtype_kind)
-        got = _KIND_WORDS.get(value.dtype.kind, "")
-        cause = _KIND_CAUSES.get(value.dtype.kind, "") if "f" in dtype_kind else ""
+    if kinds and value.dtype.kind not in kinds:
+        want = " or ".join(_KINDS[k] for k in kinds)
+        cause = _CAUSES.get(value.dtype.kind, "") if "f" in kinds else ""
+        got = _KINDS.get(value.dtype.kind, "")
         return f"{label} has dtype {value.dtype} ({got}), expected {want}. {cause}".rstrip()
     return None
 
 
 def _shape_problem(label, actual, shape):
-    if shape is None:
+    if shape is None or (len(shape) == len(actual)
+                         and all(s is None or s == a for s, a in zip(shape, actual))):
         return None
-    if len(shape) == len(actual) and all(s is None or s == a for s, a in zip(shape, actual)):
-        return None
-    want = str(tuple(shape)) if None not in shape else "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+    want = str(tuple(shape)).replace("None", "*")
     text = f"{label} has shape {actual}, expected {want}"
-    if None not in shape:
-        if len(shape) == 2 and tuple(reversed(shape)) == tuple(actual):
-            text += ": transposed?"
-        elif np.prod(shape) == np.prod(actual) and tuple(s for s in shape if s != 1) == tuple(a for a in actual if a != 1):
-            text += ": only a size-1 axis differs (keepdims=True, or a missing reshape?)"
-        elif np.prod(shape) == np.prod(actual):
-            text += ": the right number of entries in another arrangement (a missing reshape?)"
-    return text
+    if None in shape or np.prod(shape) != np.prod(actual):
+        return text
+    if len(shape) == 2 and tuple(reversed(shape)) == tuple(actual):
+        return text + ": transposed?"
+    if [s for s in shape if s != 1] == [a for a in actual if a != 1]:
+        return text + ": only a size-1 axis differs (keepdims=True, or a missing reshape?)"
+    return text + ": the right number of entries in another arrangement (a missing reshape?)"
 
 
 def _nonfinite_problem(label, name, a, expected=None):
-    bad = ~np.isfinite(a)
-    if expected is not None:
-        bad &= np.isfinite(expected)
+    bad = ~np.isfinite(a) if expected is None else ~np.isfinite(a) & np.isfinite(expected)
     if not bad.any():
         return None
     nan, inf = int(np.isnan(a[bad]).sum()), int(np.isinf(a[bad]).sum())
-    counts = " and ".join(t for t in (f"{nan} NaN" if nan else "", f"{inf} infinite" if inf else "") if t)
-    first = tuple(np.argwhere(bad)[0])
-    return (f"{label} has {counts} entries (of {a.size}), e.g. at {_idx(name, first)}: an overflow "
-            "in exp, a division by zero or a log of 0?")
+    counts = " and ".join(t for t in (nan and f"{nan} NaN", inf and f"{inf} infinite") if t)
+    return (f"{label} has {counts} entries (of {a.size}), e.g. at {_idx(name, np.argwhere(bad)[0])}: "
+            "an overflow in exp, a division by zero or a log of 0?")
 
 
-def _patterns(name, a, b, bad, ref_word, inputs=None, input_name="x"):
-    """Sentences describing where and how ``a`` differs from ``b`` (bad marks wrong entries)."""
+def _patterns(name, a, b, bad, ref, inputs=None, input_name="x"):
+    """Sentences saying how and where ``a`` differs from reference ``b`` (``bad``: wrong entries)."""
     notes, nb = [], int(bad.sum())
     if not np.any(a) and np.any(b):
-        return [f"`{name}` is all zeros: is it still a placeholder, or computed but never stored?"]
+        return [f"`{name}` is all zeros: still a placeholder, or computed but never stored?"]
     bb = float(np.sum(b * b))
-    if bb > 0:
-        c = float(np.sum(a * b)) / bb
-        if c and abs(c - 1) > 1e-3 and np.all(np.abs(a - c * b) <= 1e-3 * np.abs(a) + 1e-9):
-            if abs(c + 1) < 1e-3:
-                notes.append(f"`{name}` has the opposite sign of the {ref_word} everywhere: a sign flipped?")
-            else:
-                factor = f"{c:.2f}" if 1e-2 <= abs(c) < 1e2 else f"{c:.3g}"
-                notes.append(f"`{name}` is {factor}x the {ref_word} everywhere: a missing or extra factor "
-                             "(such as 1/N, 2 or a scale)?")
+    c = float(np.sum(a * b)) / bb if bb > 0 else 0.0
+    if c and abs(c - 1) > 1e-3 and np.all(np.abs(a - c * b) <= 1e-3 * np.abs(a) + 1e-9):
+        if abs(c + 1) < 1e-3:
+            notes.append(f"`{name}` is minus the {ref} everywhere: a sign flipped?")
+        else:
+            factor = f"{c:.2f}" if 1e-2 <= abs(c) < 1e2 else f"{c:.3g}"
+            notes.append(f"`{name}` is {factor}x the {ref} everywhere: a missing or extra factor "
+                         "(such as 1/N, 2 or a scale)?")
     if not 0 < nb < bad.size:
         return notes
     if inputs is not None:
-        near = np.abs(inputs) <= 1e-4
-        for text, mask in ((f"is near 0 (|{input_name}| <= 1e-4, a kink?)", near),
+        for text, mask in ((f"is near 0 (|{input_name}| <= 1e-4): a kink?", np.abs(inputs) <= 1e-4),
                            ("< 0", inputs < 0), ("> 0", inputs > 0)):
             if mask.any() and not mask.all() and not (bad & ~mask).any():
                 k, m = int((bad & mask).sum()), int(mask.sum())
-                if k == m:
-                    notes.append(f"wrong exactly where `{input_name}` {text}: all {m} such entries, none elsewhere")
-                else:
-                    notes.append(f"wrong only where `{input_name}` {text}: {k} of the {m} such entries")
-                break
+                which = f"exactly where `{input_name}` {text} (all {m} such entries)" if k == m else \
+                    f"only where `{input_name}` {text} ({k} of the {m} such entries)"
+                return notes + [f"wrong {which}, right everywhere else."]
     if nb == 1:
-        notes.append(f"only one entry is wrong, {_idx(name, tuple(np.argwhere(bad)[0]))}")
-    elif a.ndim >= 2:
-        for axis, n in enumerate(a.shape):
-            hit = np.unique(np.nonzero(bad)[axis])
-            if n < 2 or len(hit) == n:
-                continue
-            word = ("row", "column")[axis] if a.ndim == 2 else f"index along axis {axis}"
-            where = (f"{word}{'s' if len(hit) > 1 else ''} {_join(hit)}" if len(hit) <= 6
-                     else f"{len(hit)} of the {n} {word}s")
-            full = " (every entry there)" if np.take(bad, hit, axis=axis).all() else ""
-            notes.append(f"wrong only in {where}{full}")
+        return notes + [f"only one entry is wrong, {_idx(name, np.argwhere(bad)[0])}."]
+    for axis, n in enumerate(a.shape if a.ndim >= 2 else ()):
+        hit = np.unique(np.nonzero(bad)[axis])
+        if n < 2 or len(hit) == n:
+            continue
+        word = ("row", "column")[axis] if a.ndim == 2 else f"index along axis {axis}"
+        where = (f"{word}{'s' if len(hit) > 1 else ''} {', '.join(map(str, hit))}" if len(hit) <= 6
+                 else f"{len(hit)} of the {n} {word}s")
+        full = " (every entry there)" if np.take(bad, hit, axis=axis).all() else ""
+        notes.append(f"wrong only in {where}{full}.")
     return notes
 
 
-def _value_problem(subject, name, a, b, rtol, atol, words=("got", "expected"), inputs=None,
-                   input_name="x"):
-    """(max relative error over failing entries, message or None) comparing a with reference b."""
+def _value_problem(subject, name, a, b, rtol, atol, words, inputs=None, input_name="x"):
+    """(reported error, message or None) for array ``a`` against reference ``b`` of one shape."""
     with np.errstate(invalid="ignore", over="ignore"):
-        diff, err = np.abs(a - b), _rel(a, b)
+        diff = np.abs(a - b)
+        err = diff / np.maximum(np.abs(a) + np.abs(b), max(1e-8, atol / rtol))
         same = (a == b) | (np.isnan(a) & np.isnan(b))
-        bad = ~same & ~((err <= rtol) | (diff <= atol))
-    beyond = ~same & ~(diff <= atol)
-    worst = float(np.max(err[beyond])) if beyond.any() else 0.0
+        err[same] = 0.0
+        bad = ~(err <= rtol)
+    worst = float(err.max()) if err.size else 0.0
     if not bad.any():
         return worst, None
     nb = int(bad.sum())
-    lines = [f"{subject} is wrong at {nb} of {a.size} entr{'y' if a.size == 1 else 'ies'} "
-             f"(max relative error {worst:.1e}, largest difference {float(np.max(diff[bad])):.3g}; "
-             f"tolerance {rtol:g})."]
+    lines = [f"{subject} is wrong at {nb} of {a.size} entr{'y' if a.size == 1 else 'ies'} (max relative "
+             f"error {worst:.1e}, largest difference {np.max(diff[bad]):.3g}; tolerance {rtol:g})."]
     for ix in map(tuple, np.argwhere(bad)[:_SHOW]):
-        line = f"  {_idx(name, ix)}: {words[0]} {_num(a[ix])}, {words[1]} {_num(b[ix])}"
-        lines.append(line + (f"   ({_idx(input_name, ix)} = {_num(inputs[ix])})" if inputs is not None else ""))
+        at = f"   ({_idx(input_name, ix)} = {inputs[ix]:.6g})" if inputs is not None else ""
+        lines.append(f"  {_idx(name, ix)}: {words[0]} {a[ix]:.6g}, {words[1]} {b[ix]:.6g}{at}")
     if nb > _SHOW:
         lines.append(f"  ... and {nb - _SHOW} more")
-    lines += [f"Pattern: {note}." for note in _patterns(name, a, b, bad, words[1], inputs, input_name)]
+    lines += ["Pattern: " + note for note in _patterns(name, a, b, bad, words[2], inputs, input_name)]
     return worst, "\n".join(lines)
 
 
-def _array_problem(subject, name, actual, expected, shape, dtype_kind, rtol, atol, words,
-                   inputs=None, input_name="x"):
-    problem = _type_problem(subject, actual, dtype_kind) or _shape_problem(subject, actual.shape, shape)
-    if problem:
-        return np.inf, problem
-    a = np.asarray(actual).astype(float)  # a plain ndarray: subclasses cannot override arithmetic
-    problem = _nonfinite_problem(subject, name, a, expected)
+def _array_problem(subject, name, actual, expected, shape, kinds, rtol, atol, words, inputs, input_name):
+    problem = _type_problem(subject, actual, kinds) or _shape_problem(subject, actual.shape, shape)
+    if not problem:
+        actual = np.asarray(actual).astype(float)  # a plain ndarray: subclasses cannot override math
+        problem = _nonfinite_problem(subject, name, actual, expected)
     if problem or expected is None:
         return (np.inf if problem else 0.0), problem
-    return _value_problem(subject, name, a, expected, rtol, atol, words, inputs, input_name)
+    if inputs is not None and np.shape(inputs) != expected.shape:
+        raise ValueError(f"inputs must have the reference's shape {expected.shape}, got {np.shape(inputs)}")
+    inputs = None if inputs is None else np.asarray(inputs, dtype=float)
+    return _value_problem(subject, name, actual, expected, rtol, atol, words, inputs, input_name)
 
 
 def check_array(name, actual, expected=None, *, shape=None, dtype_kind="f", rtol=1e-7, atol=1e-12,
                 inputs=None, input_name="x", hint=None):
-    """Check ``actual`` is a numpy array of the right dtype kind, shape and (if given) values.
+    """Check ``actual`` is a numpy array of the right dtype kind, shape, and values if given.
 
-    ``expected``: reference values (its shape is then required); ``shape``: a tuple where None
-    matches any size; ``dtype_kind``: allowed numpy kind letters (``'f'`` float, ``'iu'`` ints);
-    ``inputs`` (same shape as actual, e.g. x) lets the message say for which inputs it is wrong;
-    ``hint``: a likely cause, printed on failure. Returns None, raises HintError.
+    - expected: reference values (their shape is then required); shape: a tuple where None
+      matches any size; dtype_kind: allowed numpy kind letters (``'f'`` float, ``'iu'`` integer).
+    - inputs: the array the function was called with (shape of expected), so the message can say
+      for which inputs the output is wrong (``input_name`` names it).
+    - hint: a likely cause, printed on failure. Returns None; raises HintError.
     """
     __tracebackhide__ = True
+    rtol = require_number("rtol", rtol, low=0, low_open=True)
     if expected is not None:
         expected = np.asarray(expected, dtype=float)
         shape = expected.shape if shape is None else shape
-    inputs = None if inputs is None else np.asarray(inputs, dtype=float)
-    if inputs is not None and expected is not None and inputs.shape != expected.shape:
-        raise ValueError(f"inputs must have the shape of expected {expected.shape}, got {inputs.shape}")
-    _, problem = _array_problem(f"`{name}`", name, actual, expected, shape, dtype_kind, rtol, atol,
-                                ("got", "expected"), inputs, input_name)
+    problem = _array_problem(f"`{name}`", name, actual, expected, shape, dtype_kind, rtol, atol,
+                             ("got", "expected", "expected values"), inputs, input_name)[1]
     if problem:
         raise HintError(_finish(problem, hint)) from None
 
 
 def check_scalar(name, actual, expected, *, rtol=1e-7, atol=1e-12, hint=None):
-    """Check ``actual`` is one real number (a float, an int, or a numpy array of size 1) close to
+    """Check ``actual`` is one real number (int, float, or numpy array of size 1) close to
     ``expected``. Booleans, None, complex numbers and larger arrays are refused. Raises HintError."""
     __tracebackhide__ = True
-    expected = float(require_number("expected", expected))
-    label, problem, value = f"`{name}`", None, None
-    if isinstance(actual, np.ndarray):
-        if actual.size != 1:
-            problem = (f"{label} should be one number, got an array of shape {actual.shape}: "
-                       "reduce it (np.sum, np.mean) or pick the entry you mean")
-        else:
-            problem = _type_problem(label, actual, "fiu")
-            value = None if problem else float(actual.reshape(()))
-    elif actual is None:
-        problem = f"{label} is None: is it computed and returned?"
+    expected, label, problem = float(require_number("expected", expected)), f"`{name}`", None
+    if isinstance(actual, np.ndarray) and actual.size != 1:
+        problem = (f"{label} should be one number, got an array of shape {actual.shape}: "
+                   "reduce it (np.sum, np.mean?) or pick the entry you mean")
+    elif isinstance(actual, np.ndarray):
+        problem = _type_problem(label, actual, "fiu")
     elif isinstance(actual, (bool, np.bool_)):
         problem = f"{label} should be a number, got the boolean {actual}"
-    elif isinstance(actual, numbers.Real):
-        value = float(actual)
-    else:
-        problem = f"{label} should be a real number, got {type(actual).__name__}: {describe(actual)}"
-    if problem is None and not np.isfinite(value):
-        problem = f"{label} is {value}: an overflow in exp, a division by zero or a log of 0?"
+    elif not isinstance(actual, numbers.Real):
+        problem = _type_problem(label, actual, "fiu").replace("a numpy array", "a real number")
     if problem is None:
+        value = float(np.asarray(actual).reshape(()))
         diff = abs(value - expected)
-        err = diff / max(1e-8, abs(value) + abs(expected))
-        if err > rtol and diff > atol:
+        if not np.isfinite(value):
+            problem = f"{label} is {value}: an overflow in exp, a division by zero or a log of 0?"
+        elif diff > max(rtol * (abs(value) + abs(expected)), atol):
+            err = diff / max(1e-8, abs(value) + abs(expected))
             problem = f"{label} is {value:.8g}, expected {expected:.8g} (relative error {err:.1e})"
             if value and expected:
                 ratio = value / expected
-                problem += (": the sign is flipped" if abs(ratio + 1) < 1e-6
-                            else f": {ratio:.4g}x the expected value")
+                problem += ": sign flipped?" if abs(ratio + 1) < 1e-6 else f": {ratio:.4g}x the expected value"
     if problem:
         raise HintError(_finish(problem, hint)) from None
 
 
 def _gradient_problem(name, analytic, numerical, inputs, input_name, tol, atol):
-    subject = f"gradient `{name}`"
-    if inputs is not None and np.shape(inputs) == numerical.shape:
-        inputs = np.asarray(inputs, dtype=float)
-    elif inputs is not None:
-        raise ValueError(f"inputs must have the shape of the gradient {numerical.shape}, got {np.shape(inputs)}")
-    err, problem = _array_problem(subject, name, analytic, numerical, numerical.shape, "f", tol, atol,
-                                  ("analytic", "numerical"), inputs, input_name)
+    err, problem = _array_problem(f"gradient `{name}`", name, analytic, numerical, numerical.shape, "f",
+                                  tol, atol, ("analytic", "numerical", "numerical gradient"),
+                                  inputs, input_name)
     if problem and 0 < err < 1e-3:
-        problem += ("\nThe errors are small: with a correct formula this comes from float32 arithmetic "
+        problem += ("\nThe errors are small: with a correct formula they come from float32 arithmetic "
                     "or from inputs within h of a kink.")
     return err, problem
 
@@ -277,13 +234,14 @@ def check_gradient(name, analytic, numerical, *, inputs=None, input_name=None, t
                    hint=None):
     """Compare an analytic gradient (e.g. ``dx``) with a numerical one of the same shape.
 
-    ``inputs`` (e.g. the x the layer saw, same shape) lets the message say whether the wrong
-    entries are those where the input is negative, positive or near 0. The message also notes
-    wrong rows or columns, a constant factor, a flipped sign and an all-zero gradient.
-    Returns the largest relative error over entries off by more than ``atol``; raises HintError.
+    ``inputs``: the array the gradient is taken with respect to (e.g. x), so the message can say
+    whether the wrong entries are those where it is negative, positive or near 0. The message also
+    notes wrong rows or columns, a constant factor, a flipped sign and an all-zero gradient.
+    Returns the largest error (see the module docstring); raises HintError.
     """
     __tracebackhide__ = True
     numerical = require_float_array("numerical", numerical)
+    tol = require_number("tol", tol, low=0, low_open=True)
     input_name = input_name or (name[1:] if name.startswith("d") and len(name) > 1 else "x")
     err, problem = _gradient_problem(name, analytic, numerical, inputs, input_name, tol, atol)
     if problem:
@@ -291,31 +249,25 @@ def check_gradient(name, analytic, numerical, *, inputs=None, input_name=None, t
     return err
 
 
-def _forward_problem(fname, result):
-    if not (isinstance(result, tuple) and len(result) == 2):
-        return f"`{fname}` should return a tuple (out, cache), got {describe(result)}"
-    return _type_problem(f"the output `out` of `{fname}`", result[0], "f")
-
-
 def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1e-5, tol=1e-6,
                    atol=1e-7, seed=0, kinks=None, hints=None):
-    """Check ``backward`` against numerical gradients of the student's own ``forward``.
+    """Check ``backward`` against the numerical gradient of the student's own ``forward``.
 
-    - inputs: dict of keyword arguments for ``forward``; never modified (copies are used).
-    - grad_names: inputs that ``backward`` returns gradients for, in its return order; default: the
-      float arrays among ``inputs``. One name: backward returns ``dx``; several: a tuple.
+    - inputs: dict of keyword arguments of ``forward``; never modified (copies are used).
+    - grad_names: the inputs ``backward`` returns gradients for, in its return order; default:
+      the float arrays among ``inputs``. One name: backward returns ``dx``; several: a tuple.
     - dout: upstream gradient; default standard normal from ``np.random.default_rng(seed)``.
     - kinks: e.g. ``{'x': (0.0,)}``: those inputs are first moved away from the kink points.
-    - hints: a likely cause printed on failure, one string or a dict keyed by gradient (``'dx'``).
+    - hints: likely cause printed on failure: one string, or a dict keyed by gradient (``'dx'``).
 
-    The numerical gradient of ``sum(out * dout)`` is taken by centered differences with step h.
-    A NotImplementedError from an unfinished stub propagates unchanged.
-    Returns ``{'dx': relative error, ...}``; raises HintError naming each wrong gradient.
+    The numerical gradient of ``sum(out * dout)`` is a centered difference with step h. A
+    NotImplementedError from an unfinished stub propagates unchanged. Returns ``{'dx': error, ...}``
+    (see the module docstring); raises HintError naming each wrong gradient.
     """
     __tracebackhide__ = True
     if not isinstance(inputs, dict):
         raise TypeError(f"inputs must be a dict of keyword arguments, got {describe(inputs)}")
-    fname, bname = _fname(forward, "forward"), _fname(backward, "backward")
+    fname, bname = _fname(forward, "the forward function"), _fname(backward, "the backward function")
     inputs = copy.deepcopy(inputs)
     for key, points in (kinks or {}).items():
         inputs[key] = away_from_kinks(inputs[key], points, margin=max(1e-3, 100 * h))
@@ -326,130 +278,116 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
             inputs[key] = np.array(float(inputs[key]))
         require_float_array(f"inputs[{key!r}]", inputs.get(key))
     if not grad_names:
-        raise ValueError("no gradient to check: pass grad_names or float-array inputs")
+        raise ValueError("no gradient to check: pass grad_names, or float arrays in inputs")
     labels = ["d" + k for k in grad_names]
-    hints = {label: hints for label in labels} if isinstance(hints, str) else (hints or {})
+    hints = dict.fromkeys(labels, hints) if isinstance(hints, str) else (hints or {})
 
     def run(**changed):
         args = copy.deepcopy(inputs)
         args.update(changed)
-        return args, forward(**args)
+        result = forward(**args)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise HintError(f"{fname} should return a tuple (out, cache), got {describe(result)}.")
+        problem = _type_problem(f"the output `out` of {fname}", result[0], "f")
+        if problem:
+            raise HintError(problem)
+        return args, result
 
-    args, result = run()
-    problem = _forward_problem(fname, result)
+    args, (out, cache) = run()
     for key, value in inputs.items():
-        if not problem and isinstance(value, np.ndarray) and not np.array_equal(value, args[key], equal_nan=True):
-            problem = (f"`{fname}` changed its input `{key}` in place. Compute into a new array "
-                       f"(e.g. np.maximum(x, 0) or x.copy()) so the caller's `{key}` is left untouched.")
-    if not problem:
-        again = run()[1]
-        if _forward_problem(fname, again) or not np.array_equal(result[0], again[0], equal_nan=True):
-            problem = (f"`{fname}` gave different outputs for the same inputs: draw random numbers only "
-                       "from the seed or rng it is given, so the pass can be repeated.")
-    if problem:
-        raise HintError(problem) from None
-    out, cache = result
-    rng = require_rng("seed", seed)
-    dout = rng.standard_normal(out.shape) if dout is None else require_float_array("dout", dout, shape=out.shape)
+        if isinstance(value, np.ndarray) and not np.array_equal(value, args[key], equal_nan=True):
+            raise HintError(f"{fname} changed its input `{key}` in place. Compute into a new array (e.g. "
+                            f"np.maximum(x, 0) or x.copy()) so the caller's `{key}` is left untouched.")
+    if not np.array_equal(out, run()[1][0], equal_nan=True):
+        raise HintError(f"{fname} gave different outputs for the same inputs: draw random numbers only "
+                        "from the seed or rng it is given, so that a pass can be repeated.")
+    dout = (require_rng("seed", seed).standard_normal(out.shape) if dout is None
+            else require_float_array("dout", dout, shape=out.shape))
     grads = backward(dout.copy(), cache)
-    names = "(" + ", ".join(labels) + ")"
     if len(labels) == 1 and isinstance(grads, (tuple, list)):
-        raise HintError(f"`{bname}` should return the gradient `{labels[0]}` itself, got a "
-                        f"{type(grads).__name__} of {len(grads)} items.") from None
+        raise HintError(f"{bname} should return the gradient `{labels[0]}` itself, got a "
+                        f"{type(grads).__name__} of {len(grads)} items.")
     if len(labels) > 1 and not (isinstance(grads, (tuple, list)) and len(grads) == len(labels)):
         got = f"{len(grads)} items" if isinstance(grads, (tuple, list)) else describe(grads)
-        raise HintError(f"`{bname}` should return a tuple of {len(labels)} gradients {names} in this "
-                        f"order, got {got}.") from None
+        raise HintError(f"{bname} should return a tuple of {len(labels)} gradients "
+                        f"({', '.join(labels)}) in this order, got {got}.")
     grads = [grads] if len(labels) == 1 else list(grads)
     errors, problems = {}, {}
     for i, (key, label) in enumerate(zip(grad_names, labels)):
-        if inputs[key].ndim == 0 and isinstance(grads[i], numbers.Real) and not isinstance(grads[i], bool):
-            grads[i] = np.array(float(grads[i]))
-        elif inputs[key].ndim == 0 and isinstance(grads[i], np.ndarray) and grads[i].size == 1:
-            grads[i] = grads[i].reshape(())
-        problem = _type_problem(f"gradient `{label}`", grads[i], "f")
-        if not problem:
-            problem = _shape_problem(f"gradient `{label}`", grads[i].shape, inputs[key].shape)
-            problem = problem and f"{problem}, the shape of `{key}`"
+        if inputs[key].ndim == 0 and isinstance(grads[i], (numbers.Real, np.ndarray)) \
+                and np.size(grads[i]) == 1 and not isinstance(grads[i], bool):
+            grads[i] = np.reshape(grads[i], ())  # a scalar parameter may get a float gradient
+        problem = _type_problem(f"gradient `{label}`", grads[i], "f") or _shape_problem(
+            f"gradient `{label}`", grads[i].shape, inputs[key].shape)
         if problem:
-            errors[label], problems[label] = np.inf, problem
+            errors[label], problems[label] = np.inf, problem.replace(", expected (", f", expected `{key}`'s (")
             continue
         numerical = eval_numerical_gradient_array(lambda v, key=key: run(**{key: v.copy()})[1][0],
                                                   inputs[key].copy(), dout, h=h)
-        errors[label], problems[label] = _gradient_problem(label, grads[i], numerical, inputs[key], key, tol, atol)
+        errors[label], problems[label] = _gradient_problem(label, grads[i], numerical, inputs[key], key,
+                                                           tol, atol)
     failed = [label for label in labels if problems[label]]
     if not failed:
         return errors
-    notes = _dout_notes(run, backward, dout, grads, labels, failed)
-    parts = [_finish(problems[lb] + ("\n" + notes[lb] if lb in notes else ""), hints.get(lb)) for lb in failed]
-    raise HintError(f"`{bname}` disagrees with the numerical gradient of `{fname}` (centered differences, "
-                    f"h={h:g}, random upstream gradient `dout` of shape {dout.shape}):\n\n"
-                    + "\n\n".join(parts)) from None
+    notes = _dout_notes(lambda: run()[1][1], backward, dout, grads, labels, failed)
+    parts = [_finish(problems[lb] + notes.get(lb, ""), hints.get(lb)) for lb in failed]
+    raise HintError(f"{bname} disagrees with the numerical gradient of {fname} (centered differences, "
+                    f"h={h:g}, upstream gradient `dout` of shape {dout.shape}):\n\n" + "\n\n".join(parts))
 
 
-def _dout_notes(run, backward, dout, grads, labels, failed):
-    """Likely causes found by calling backward again: dout ignored, or dx equal to dout."""
-    notes = {}
+def _dout_notes(new_cache, backward, dout, grads, labels, failed):
+    """Causes found by calling backward again with 2 * dout: dout ignored, or dx equal to dout."""
     try:
-        again = backward(2 * dout, run()[1][1])
+        again = backward(2 * dout, new_cache())
         again = [again] if len(labels) == 1 else list(again)
-    except Exception:  # a diagnosis only: never replace the real failure
-        return notes
+    except Exception:  # a diagnosis only: never hide the real failure
+        return {}
+    notes = {}
     for label, g, g2 in zip(labels, grads, again):
-        if label not in failed or not isinstance(g, np.ndarray) or not np.isfinite(g).all():
+        if label not in failed or not (isinstance(g, np.ndarray) and np.isfinite(g).all()):
             continue
         if isinstance(g2, np.ndarray) and g2.shape == g.shape and np.any(g) and np.allclose(g2, g):
-            notes[label] = (f"`{label}` stays the same when `dout` is doubled: multiply by the upstream "
-                            "gradient `dout` (chain rule).")
+            notes[label] = f"\n`{label}` stays the same when `dout` doubles: multiply by `dout` (chain rule)."
         elif g.shape == dout.shape and np.allclose(g, dout):
-            notes[label] = f"`{label}` equals `dout`: the local derivative of the layer is missing."
+            notes[label] = f"\n`{label}` equals `dout`: the local derivative of the layer is missing."
     return notes
 
 
-def _describe_call(fname, args, kwargs):
-    short = [f"array of shape {a.shape}" if isinstance(a, np.ndarray) else describe(a) for a in args]
-    short += [f"{k}={describe(v)}" for k, v in kwargs.items()]
-    return f"`{fname}({', '.join(short)})`"
-
-
 def check_raises(exc_types, func, *args, must_mention=None, what=None, **kwargs):
-    """Check ``func(*args, **kwargs)`` raises one of ``exc_types`` whose message contains every
-    string in ``must_mention``. ``what`` names the bad input for the message (e.g. ``'p=1.5'``).
-    A NotImplementedError propagates unchanged unless asked for. Returns the exception."""
+    """Check ``func(*args, **kwargs)`` raises one of ``exc_types`` with a message containing each
+    string in ``must_mention`` (one string or a list). ``what`` names the bad input for the message
+    (e.g. ``'p=1.5'``). A NotImplementedError propagates unless asked for. Returns the exception."""
     __tracebackhide__ = True
     types = exc_types if isinstance(exc_types, tuple) else (exc_types,)
     want = " or ".join(f"a {t.__name__}" for t in types)
     fname = _fname(func, "the function")
-    head = (f"`{fname}` should refuse {what}" if what else f"{_describe_call(fname, args, kwargs)} should fail")
-    advice = (f"Check the argument at the start of `{fname}` and raise {want} whose message names it.")
+    shown = [f"array of shape {a.shape}" if isinstance(a, np.ndarray) else describe(a) for a in args]
+    shown += [f"{k}={describe(v)}" for k, v in kwargs.items()]
+    head = f"{fname} should refuse {what}" if what else f"{fname} called with ({', '.join(shown)}) should fail"
+    advice = f"Check the argument at the start of {fname} and raise {want} whose message names it."
     try:
         result = func(*args, **kwargs)
     except Exception as exc:
         if isinstance(exc, NotImplementedError) and NotImplementedError not in types:
             raise
         if not isinstance(exc, types):
-            raise HintError(f"{head} with {want}; it raised {type(exc).__name__} instead "
-                            f"({exc}). {advice}") from None
+            raise HintError(f"{head} with {want}; it raised {type(exc).__name__} ({exc}) instead. "
+                            f"{advice}") from None
         mention = [must_mention] if isinstance(must_mention, str) else list(must_mention or [])
-        missing = [m for m in mention if m not in str(exc)]
+        missing = [repr(m) for m in mention if m not in str(exc)]
         if missing:
-            raise HintError(f"`{fname}` raised {type(exc).__name__} as it should, but its message "
-                            f"{str(exc)!r} does not mention {', '.join(repr(m) for m in missing)}: "
-                            "say what is wrong so the caller knows what to fix.") from None
+            raise HintError(f"{fname} raised {type(exc).__name__} as it should, but its message "
+                            f"{str(exc)!r} does not mention {', '.join(missing)}: say what is wrong.") from None
         return exc
     raise HintError(f"{head} with {want}; it returned normally, with {describe(result)}. {advice}")
 
 
-_FPE_VERBS = {"overflow": "overflowed", "divide by zero": "divided by zero",
-              "invalid value": "produced an invalid value (NaN)", "underflow": "underflowed"}
-
-
 @contextlib.contextmanager
 def no_warnings(what="the code", hint=None, where=""):
-    """Context manager: numpy overflow, division by zero, invalid values (underflow to 0 is fine)
-    and any warning other than a deprecation raise a HintError: ``what`` (the subject), the
-    problem, ``where`` (e.g. " for inputs of magnitude 1000"), then ``hint`` or general advice.
-    In a test cell this replaces output on stderr by a message naming the problem."""
+    """Context manager turning numpy overflow, division by zero and invalid values (underflow to 0
+    is fine), and any warning but a deprecation, into a HintError: ``what`` (the subject), the
+    problem, ``where`` (e.g. ``' for inputs of magnitude 1000'``), then ``hint`` or general advice.
+    A test cell then fails with a message instead of writing to stderr."""
     __tracebackhide__ = True
     advice = hint or "find the step that produces it and rewrite it in a numerically stable form."
     with warnings.catch_warnings(record=True) as caught:
@@ -458,40 +396,39 @@ def no_warnings(what="the code", hint=None, where=""):
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 yield
         except FloatingPointError as exc:
-            kind, _, where = str(exc).partition(" encountered in ")
-            text = f"{_FPE_VERBS.get(kind, kind)}" + (f" in {where}" if where else "")
-            raise HintError(f"{what} {text}{where}. It must run without warnings: {advice}") from None
-    caught = [w for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))]
+            kind, _, op = str(exc).partition(" encountered in ")
+            problem = _FPE_VERBS.get(kind, kind) + (f" in {op}" if op else "")
+            raise HintError(f"{what} {problem}{where}. It must run without warnings: {advice}") from None
+    caught = [w for w in caught if not issubclass(w.category, DeprecationWarning)]
     if caught:
         raise HintError(f"{what} issued a {caught[0].category.__name__} ({caught[0].message}){where}. "
                         f"It must run without warnings: {advice}")
 
 
 def check_no_warnings(func, *args, what=None, hint=None, **kwargs):
-    """Call ``func(*args, **kwargs)`` inside :func:`no_warnings` and return its result; the message
-    names the function and the largest input magnitude (``what`` overrides the description)."""
+    """Call ``func(*args, **kwargs)`` under :func:`no_warnings` and return its result. The message
+    names the function and the largest input magnitude, or says ``what`` if given."""
     __tracebackhide__ = True
     where = ""
     if what is None:
-        values = [np.abs(np.asarray(v, dtype=float)).max() for v in list(args) + list(kwargs.values())
-                  if (isinstance(v, np.ndarray) and v.size and v.dtype.kind in "fiu")
-                  or (isinstance(v, numbers.Real) and not isinstance(v, bool))]
-        what = f"`{_fname(func, 'the function')}`"
-        where = f" for inputs of magnitude up to {max(values):.3g}" if values else ""
+        sizes = [np.max(np.abs(np.asarray(v, dtype=float))) for v in args + tuple(kwargs.values())
+                 if (isinstance(v, np.ndarray) and v.size and v.dtype.kind in "fiu")
+                 or (isinstance(v, numbers.Real) and not isinstance(v, bool))]
+        what = _fname(func, "the function")
+        where = f" for inputs of magnitude up to {max(sizes):.3g}" if sizes else ""
     with no_warnings(what, hint, where):
         return func(*args, **kwargs)
 
 
 def away_from_kinks(x, kinks=(0.0,), margin=1e-3):
-    """A copy of float array ``x`` with every entry closer than ``margin`` to a kink point moved to
-    distance ``margin`` on its own side, so centered differences never straddle a kink."""
+    """A copy of float array ``x`` whose entries closer than ``margin`` to a kink point are moved to
+    distance ``margin`` on their own side, so centered differences never straddle a kink."""
     x = require_float_array("x", x).copy()
     margin = require_number("margin", margin, low=0, low_open=True)
     points = sorted(require_number("kinks", k) for k in kinks)
     if any(b - a < 2 * margin for a, b in zip(points, points[1:])):
         raise ValueError(f"kinks must be at least 2 * margin = {2 * margin:g} apart, got {points}")
     for k in points:
-        d = x - k
-        near = np.abs(d) < margin
-        x[near] = k + np.where(d[near] >= 0, margin, -margin)
+        near = np.abs(x - k) < margin
+        x[near] = k + np.where(x[near] >= k, margin, -margin)
     return x

@@ -1,0 +1,112 @@
+"""The release pipeline: sources build, generated notebooks don't drift, releases carry no answers."""
+import re
+
+import nbformat
+import pytest
+
+from autograder import paths, release, source
+
+ASSIGNMENTS = paths.assignments()
+
+
+def test_there_are_assignments():
+    assert {"gradient_checking", "activation_functions"} <= set(ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_instructor_notebook_matches_its_source(name):
+    path, changed = source.build(paths.ROOT, name, check=True)
+    assert not changed, f"{path} is stale: run `course build {name}`"
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {name: release.generate(paths.ROOT, name) for name in ASSIGNMENTS}
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_release_matches_what_nbgrader_generates(name, generated):
+    target = release.release_path(paths.ROOT, name)
+    assert target.exists(), f"{target} is missing: run `course release {name}`"
+    assert target.read_text() == generated[name], f"{target} drifted: run `course release {name}`"
+
+
+def _block_lines(text, begin, end):
+    """Non-trivial lines strictly between the markers."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped == begin:
+            inside = True
+        elif stripped == end:
+            inside = False
+        elif inside and len(re.sub(r"[\W_]", "", stripped)) >= 6:
+            lines.append(stripped)
+    return lines
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_release_holds_no_solution_or_hidden_test_text(name):
+    instructor = source.build_notebook(source.source_path(paths.ROOT, name))
+    student = nbformat.read(release.release_path(paths.ROOT, name), as_version=4)
+    student_cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in student.cells}
+    text = release.release_path(paths.ROOT, name).read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text
+    checked = 0
+    for cell in instructor.cells:
+        meta = cell.metadata.get("nbgrader")
+        if not meta:
+            continue
+        grade_id = meta["grade_id"]
+        secret = _block_lines(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")
+        secret += _block_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+        visible = set(_block_lines("A\n" + re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "",
+                                                  cell.source, flags=re.S), "A", "Z"))
+        released = student_cells.get(grade_id, "")
+        for line in secret:
+            if line not in visible:
+                assert line not in released, f"{name}: cell {grade_id} leaks {line!r}"
+                checked += 1
+    assert checked > 20, "found almost no solution lines to check: is the parser right?"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_release_stubs_raise_not_implemented(name):
+    student = nbformat.read(release.release_path(paths.ROOT, name), as_version=4)
+    answers = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+    assert answers
+    for cell in answers:
+        assert "raise NotImplementedError" in cell.source, cell.metadata["nbgrader"]["grade_id"]
+        assert "# Hint:" in cell.source, f"{cell.metadata['nbgrader']['grade_id']} has no hint for the student"
+
+
+def test_build_refuses_bad_headers(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('# %% kind="tests" grade_id="t"\nassert True\n')
+    with pytest.raises(source.SourceError, match="needs points"):
+        source.build_notebook(bad)
+    bad.write_text('# %% kind="answr" grade_id="t"\nx = 1\n')
+    with pytest.raises(source.SourceError, match="kind='answr'"):
+        source.build_notebook(bad)
+    bad.write_text('# %% kind="answer" grade_id="a"\nx = 1\n')
+    with pytest.raises(source.SourceError, match="BEGIN SOLUTION"):
+        source.build_notebook(bad)
+    bad.write_text('# %% kind="readonly" grade_id="a"\nx = 1\n\n# %% kind="readonly" grade_id="a"\ny = 1\n')
+    with pytest.raises(source.SourceError, match="used twice"):
+        source.build_notebook(bad)
+
+
+def test_release_keeps_a_backup_of_a_changed_notebook(tmp_path):
+    root = tmp_path / "course"
+    name = ASSIGNMENTS[0]
+    (root / "solutions" / name).mkdir(parents=True)
+    (root / "solutions" / name / f"{name}.py").write_text(source.source_path(paths.ROOT, name).read_text())
+    target, changed, backup = release.release(root, name)
+    assert changed and backup is None and target.exists()
+    target.write_text(target.read_text().replace("Gradient", "My work on gradient", 1))
+    student_work = target.read_text()
+    target, changed, backup = release.release(root, name)
+    assert changed and backup is not None
+    assert backup.read_text() == student_work
+    assert target.read_text() != student_work
