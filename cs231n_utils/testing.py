@@ -18,19 +18,20 @@ import warnings
 import numpy as np
 
 from .gradient_check import eval_numerical_gradient_array
-from .validation import describe, require_float_array, require_number, require_rng
+from .validation import describe, require_array, require_float_array, require_number, require_rng
 
 __all__ = ["HintError", "check_array", "check_scalar", "check_gradient", "check_backward",
            "check_raises", "no_warnings", "check_no_warnings", "away_from_kinks"]
 
 _SHOW = 5  # offending entries listed in a message
 _KINDS = {"f": "floating-point numbers", "i": "integers", "u": "unsigned integers", "b": "booleans",
-          "c": "complex numbers", "O": "Python objects", "U": "strings"}
+          "c": "complex numbers", "O": "Python objects"}
 _CAUSES = {"i": "Integers drop fractions: made with dtype=int, from integer literals or by astype(int)?",
            "b": "A comparison such as x > 0 gives booleans: multiply it by the values you meant.",
            "c": "Complex values come from a square root or power of a negative number.",
            "O": "Object arrays come from a list holding None or arrays of different shapes."}
 _CAUSES["u"] = _CAUSES["i"]
+_GRAD_WORDS = ("analytic", "numerical", "numerical gradient")
 _FPE_VERBS = {"overflow": "overflowed", "divide by zero": "divided by zero",
               "invalid value": "produced an invalid value (NaN)", "underflow": "underflowed"}
 
@@ -56,13 +57,10 @@ def _type_problem(label, value, kinds):
     """Why ``value`` is not a numpy array of a dtype kind in ``kinds``, or None."""
     if value is None:
         return f"{label} is None: is it computed and returned?"
-    if isinstance(value, tuple):
-        return (f"{label} should be a numpy array, got a tuple of {len(value)} items: "
-                "several values returned where one array was expected?")
-    if isinstance(value, list):
-        return f"{label} should be a numpy array, got a list: build it with numpy or np.array."
     if not isinstance(value, np.ndarray):
-        return f"{label} should be a numpy array, got {type(value).__name__}: {describe(value)}"
+        got = f"a {type(value).__name__} of {len(value)} items" if isinstance(value, (tuple, list)) \
+            else f"{type(value).__name__}: {describe(value)}"
+        return f"{label} should be a numpy array, got {got}"
     if kinds and value.dtype.kind not in kinds:
         want = " or ".join(_KINDS[k] for k in kinds)
         cause = _CAUSES.get(value.dtype.kind, "") if "f" in kinds else ""
@@ -113,13 +111,15 @@ def _patterns(name, a, b, bad, ref, inputs=None, input_name="x"):
     if not 0 < nb < bad.size:
         return notes
     if inputs is not None:
-        for text, mask in ((f"is near 0 (|{input_name}| <= 1e-4): a kink?", np.abs(inputs) <= 1e-4),
-                           ("< 0", inputs < 0), ("> 0", inputs > 0)):
+        regions = ((f"|{input_name}| <= 1e-4", np.abs(inputs) <= 1e-4, " (a kink, where the numerical "
+                    "gradient is unreliable?)"), (f"{input_name} < 0", inputs < 0, ""),
+                   (f"{input_name} > 0", inputs > 0, ""))
+        for text, mask, cause in regions:
             if mask.any() and not mask.all() and not (bad & ~mask).any():
                 k, m = int((bad & mask).sum()), int(mask.sum())
-                which = f"exactly where `{input_name}` {text} (all {m} such entries)" if k == m else \
-                    f"only where `{input_name}` {text} ({k} of the {m} such entries)"
-                return notes + [f"wrong {which}, right everywhere else."]
+                which = f"exactly where `{text}` (all {m} such entries)" if k == m else \
+                    f"only where `{text}` ({k} of the {m} such entries)"
+                return notes + [f"wrong {which}{cause}."]
     if nb == 1:
         return notes + [f"only one entry is wrong, {_idx(name, np.argwhere(bad)[0])}."]
     for axis, n in enumerate(a.shape if a.ndim >= 2 else ()):
@@ -134,14 +134,24 @@ def _patterns(name, a, b, bad, ref, inputs=None, input_name="x"):
     return notes
 
 
-def _value_problem(subject, name, a, b, rtol, atol, words, inputs=None, input_name="x"):
+def _close(a, b, rtol, atol):
+    """Per entry: does ``a`` match ``b`` (both float arrays), as in the module docstring?"""
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.abs(a) + np.abs(b)
+        return (a == b) | (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= np.maximum(rtol * scale, atol))
+
+
+def _show(v):
+    return str(bool(v)) if isinstance(v, np.bool_) else f"{v:.6g}"
+
+
+def _value_problem(subject, name, a, b, rtol, atol, words, inputs=None, input_name="x", raw=None):
     """(reported error, message or None) for array ``a`` against reference ``b`` of one shape."""
+    bad = ~_close(a, b, rtol, atol)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(a - b)
-        err = diff / np.maximum(np.abs(a) + np.abs(b), max(1e-8, atol / rtol))
-        same = (a == b) | (np.isnan(a) & np.isnan(b))
-        err[same] = 0.0
-        bad = ~(err <= rtol)
+        err = diff / np.maximum(np.abs(a) + np.abs(b), max(1e-8, atol / rtol) if rtol > 0 else 1e-8)
+    err = np.where(bad, np.nan_to_num(err, nan=np.inf), np.where(np.isfinite(err), err, 0.0))
     worst = float(err.max()) if err.size else 0.0
     if not bad.any():
         return worst, None
@@ -150,50 +160,71 @@ def _value_problem(subject, name, a, b, rtol, atol, words, inputs=None, input_na
              f"error {worst:.1e}, largest difference {np.max(diff[bad]):.3g}; tolerance {rtol:g})."]
     for ix in map(tuple, np.argwhere(bad)[:_SHOW]):
         at = f"   ({_idx(input_name, ix)} = {inputs[ix]:.6g})" if inputs is not None else ""
-        lines.append(f"  {_idx(name, ix)}: {words[0]} {a[ix]:.6g}, {words[1]} {b[ix]:.6g}{at}")
+        got = _show(raw[0][ix]) if raw is not None else _show(a[ix])
+        want = _show(raw[1][ix]) if raw is not None else _show(b[ix])
+        lines.append(f"  {_idx(name, ix)}: {words[0]} {got}, {words[1]} {want}{at}")
     if nb > _SHOW:
         lines.append(f"  ... and {nb - _SHOW} more")
     lines += ["Pattern: " + note for note in _patterns(name, a, b, bad, words[2], inputs, input_name)]
+    if worst < 1e-3 and words is _GRAD_WORDS:
+        lines.append("The errors are small: with a correct formula they come from float32 arithmetic "
+                     "or from inputs within h of a kink.")
     return worst, "\n".join(lines)
 
 
 def _array_problem(subject, name, actual, expected, shape, kinds, rtol, atol, words, inputs, input_name):
     problem = _type_problem(subject, actual, kinds) or _shape_problem(subject, actual.shape, shape)
     if not problem:
-        actual = np.asarray(actual).astype(float)  # a plain ndarray: subclasses cannot override math
+        raw = (np.asarray(actual), expected)  # a plain ndarray: subclasses cannot override math
+        actual = raw[0].astype(float)
+        expected = None if expected is None else expected.astype(float)
         problem = _nonfinite_problem(subject, name, actual, expected)
     if problem or expected is None:
         return (np.inf if problem else 0.0), problem
     if inputs is not None and np.shape(inputs) != expected.shape:
-        raise ValueError(f"inputs must have the reference's shape {expected.shape}, got {np.shape(inputs)}")
+        raise ValueError(f"inputs must have shape {expected.shape}, got {np.shape(inputs)}")
     inputs = None if inputs is None else np.asarray(inputs, dtype=float)
-    return _value_problem(subject, name, actual, expected, rtol, atol, words, inputs, input_name)
+    return _value_problem(subject, name, actual, expected, rtol, atol, words, inputs, input_name, raw)
+
+
+def _known_mistakes(actual, mistakes, rtol, atol):
+    """Lines naming each mistake in ``mistakes`` ({description: the value it gives}) that
+    ``actual`` reproduces."""
+    if not (mistakes and isinstance(actual, (np.ndarray, numbers.Real))
+            and np.asarray(actual).dtype.kind in "fiub"):
+        return ""
+    a = np.asarray(actual, dtype=float)
+    found = [text for text, value in mistakes.items() if np.shape(value) == a.shape
+             and _close(a, np.asarray(value, dtype=float), max(rtol, 1e-6), max(atol, 1e-12)).all()]
+    return "".join(f"\nIt matches a known mistake: {text}." for text in found)
 
 
 def check_array(name, actual, expected=None, *, shape=None, dtype_kind="f", rtol=1e-7, atol=1e-12,
-                inputs=None, input_name="x", hint=None):
+                inputs=None, input_name="x", mistakes=None, hint=None):
     """Check ``actual`` is a numpy array of the right dtype kind, shape, and values if given.
 
-    - expected: reference values (their shape is then required); shape: a tuple where None
-      matches any size; dtype_kind: allowed numpy kind letters (``'f'`` float, ``'iu'`` integer).
-    - inputs: the array the function was called with (shape of expected), so the message can say
-      for which inputs the output is wrong (``input_name`` names it).
-    - hint: a likely cause, printed on failure. Returns None; raises HintError.
-    """
+    ``expected`` fixes the shape too; ``shape`` is a tuple where None matches any size;
+    ``dtype_kind`` holds numpy kind letters ('f' float, 'iu' integer); ``inputs`` (named
+    ``input_name``, shape of expected) lets the message say for which inputs the output is wrong;
+    ``mistakes`` maps a description of a classic mistake to the value it would give; ``hint`` is a
+    likely cause. Both are printed on failure. Returns None; raises HintError."""
     __tracebackhide__ = True
-    rtol = require_number("rtol", rtol, low=0, low_open=True)
+    rtol, atol = require_number("rtol", rtol, low=0), require_number("atol", atol, low=0)
     if expected is not None:
-        expected = np.asarray(expected, dtype=float)
+        expected = np.asarray(expected)
+        require_array("expected", expected, dtype_kind="fiub")
         shape = expected.shape if shape is None else shape
     problem = _array_problem(f"`{name}`", name, actual, expected, shape, dtype_kind, rtol, atol,
                              ("got", "expected", "expected values"), inputs, input_name)[1]
     if problem:
+        problem += _known_mistakes(actual, mistakes, rtol, atol)
         raise HintError(_finish(problem, hint)) from None
 
 
-def check_scalar(name, actual, expected, *, rtol=1e-7, atol=1e-12, hint=None):
+def check_scalar(name, actual, expected, *, rtol=1e-7, atol=1e-12, mistakes=None, hint=None):
     """Check ``actual`` is one real number (int, float, or numpy array of size 1) close to
-    ``expected``. Booleans, None, complex numbers and larger arrays are refused. Raises HintError."""
+    ``expected``. Booleans, None, complex numbers and larger arrays are refused. ``mistakes`` and
+    ``hint`` as in :func:`check_array`. Raises HintError."""
     __tracebackhide__ = True
     expected, label, problem = float(require_number("expected", expected)), f"`{name}`", None
     if isinstance(actual, np.ndarray) and actual.size != 1:
@@ -215,35 +246,25 @@ def check_scalar(name, actual, expected, *, rtol=1e-7, atol=1e-12, hint=None):
             problem = f"{label} is {value:.8g}, expected {expected:.8g} (relative error {err:.1e})"
             if value and expected:
                 ratio = value / expected
-                problem += ": sign flipped?" if abs(ratio + 1) < 1e-6 else f": {ratio:.4g}x the expected value"
+                problem += ": sign flipped?" if abs(ratio + 1) < 1e-6 else f": {ratio:.4g}x expected"
+            problem += _known_mistakes(value, mistakes, rtol, atol)
     if problem:
         raise HintError(_finish(problem, hint)) from None
-
-
-def _gradient_problem(name, analytic, numerical, inputs, input_name, tol, atol):
-    err, problem = _array_problem(f"gradient `{name}`", name, analytic, numerical, numerical.shape, "f",
-                                  tol, atol, ("analytic", "numerical", "numerical gradient"),
-                                  inputs, input_name)
-    if problem and 0 < err < 1e-3:
-        problem += ("\nThe errors are small: with a correct formula they come from float32 arithmetic "
-                    "or from inputs within h of a kink.")
-    return err, problem
 
 
 def check_gradient(name, analytic, numerical, *, inputs=None, input_name=None, tol=1e-6, atol=1e-7,
                    hint=None):
     """Compare an analytic gradient (e.g. ``dx``) with a numerical one of the same shape.
 
-    ``inputs``: the array the gradient is taken with respect to (e.g. x), so the message can say
-    whether the wrong entries are those where it is negative, positive or near 0. The message also
-    notes wrong rows or columns, a constant factor, a flipped sign and an all-zero gradient.
-    Returns the largest error (see the module docstring); raises HintError.
-    """
+    ``inputs`` (the array it is the gradient for, e.g. x) lets the message say whether the wrong
+    entries are where it is negative, positive or near 0; it also notes wrong rows or columns, a
+    constant factor, a flipped sign, an all-zero gradient. Returns the error; raises HintError."""
     __tracebackhide__ = True
     numerical = require_float_array("numerical", numerical)
     tol = require_number("tol", tol, low=0, low_open=True)
     input_name = input_name or (name[1:] if name.startswith("d") and len(name) > 1 else "x")
-    err, problem = _gradient_problem(name, analytic, numerical, inputs, input_name, tol, atol)
+    err, problem = _array_problem(f"gradient `{name}`", name, analytic, numerical, numerical.shape, "f",
+                                  tol, atol, _GRAD_WORDS, inputs, input_name)
     if problem:
         raise HintError(_finish(problem, hint)) from None
     return err
@@ -254,15 +275,13 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     """Check ``backward`` against the numerical gradient of the student's own ``forward``.
 
     - inputs: dict of keyword arguments of ``forward``; never modified (copies are used).
-    - grad_names: the inputs ``backward`` returns gradients for, in its return order; default:
-      the float arrays among ``inputs``. One name: backward returns ``dx``; several: a tuple.
+    - grad_names: the inputs ``backward`` returns gradients for, in its order (default: the float
+      arrays in ``inputs``). One name: backward returns ``dx``; several: a tuple.
     - dout: upstream gradient; default standard normal from ``np.random.default_rng(seed)``.
     - kinks: e.g. ``{'x': (0.0,)}``: those inputs are first moved away from the kink points.
     - hints: likely cause printed on failure: one string, or a dict keyed by gradient (``'dx'``).
-
-    The numerical gradient of ``sum(out * dout)`` is a centered difference with step h. A
-    NotImplementedError from an unfinished stub propagates unchanged. Returns ``{'dx': error, ...}``
-    (see the module docstring); raises HintError naming each wrong gradient.
+    Numerical gradients of ``sum(out * dout)`` are centered differences with step h. A stub's
+    NotImplementedError propagates. Returns ``{'dx': error, ...}``; raises HintError.
     """
     __tracebackhide__ = True
     if not isinstance(inputs, dict):
@@ -296,8 +315,8 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     args, (out, cache) = run()
     for key, value in inputs.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, args[key], equal_nan=True):
-            raise HintError(f"{fname} changed its input `{key}` in place. Compute into a new array (e.g. "
-                            f"np.maximum(x, 0) or x.copy()) so the caller's `{key}` is left untouched.")
+            raise HintError(f"{fname} changed its input `{key}` in place. Compute into a new array "
+                            f"(e.g. np.maximum(x, 0) or x.copy()) and leave the caller's `{key}` alone.")
     if not np.array_equal(out, run()[1][0], equal_nan=True):
         raise HintError(f"{fname} gave different outputs for the same inputs: draw random numbers only "
                         "from the seed or rng it is given, so that a pass can be repeated.")
@@ -316,23 +335,26 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     for i, (key, label) in enumerate(zip(grad_names, labels)):
         if inputs[key].ndim == 0 and isinstance(grads[i], (numbers.Real, np.ndarray)) \
                 and np.size(grads[i]) == 1 and not isinstance(grads[i], bool):
-            grads[i] = np.reshape(grads[i], ())  # a scalar parameter may get a float gradient
+            grads[i] = np.asarray(grads[i]).reshape(())  # a scalar parameter may get a float gradient
         problem = _type_problem(f"gradient `{label}`", grads[i], "f") or _shape_problem(
             f"gradient `{label}`", grads[i].shape, inputs[key].shape)
         if problem:
-            errors[label], problems[label] = np.inf, problem.replace(", expected (", f", expected `{key}`'s (")
+            problems[label] = problem.replace(", expected (", f", expected `{key}`'s (")
+            errors[label] = np.inf
             continue
         numerical = eval_numerical_gradient_array(lambda v, key=key: run(**{key: v.copy()})[1][0],
                                                   inputs[key].copy(), dout, h=h)
-        errors[label], problems[label] = _gradient_problem(label, grads[i], numerical, inputs[key], key,
-                                                           tol, atol)
+        errors[label], problems[label] = _array_problem(
+            f"gradient `{label}`", label, grads[i], numerical, numerical.shape, "f", tol, atol,
+            _GRAD_WORDS, inputs[key], key)
     failed = [label for label in labels if problems[label]]
     if not failed:
         return errors
     notes = _dout_notes(lambda: run()[1][1], backward, dout, grads, labels, failed)
     parts = [_finish(problems[lb] + notes.get(lb, ""), hints.get(lb)) for lb in failed]
     raise HintError(f"{bname} disagrees with the numerical gradient of {fname} (centered differences, "
-                    f"h={h:g}, upstream gradient `dout` of shape {dout.shape}):\n\n" + "\n\n".join(parts))
+                    f"h={h:g}, upstream gradient `dout` of shape {dout.shape}):\n\n"
+                    + "\n\n".join(parts))
 
 
 def _dout_notes(new_cache, backward, dout, grads, labels, failed):
@@ -347,7 +369,7 @@ def _dout_notes(new_cache, backward, dout, grads, labels, failed):
         if label not in failed or not (isinstance(g, np.ndarray) and np.isfinite(g).all()):
             continue
         if isinstance(g2, np.ndarray) and g2.shape == g.shape and np.any(g) and np.allclose(g2, g):
-            notes[label] = f"\n`{label}` stays the same when `dout` doubles: multiply by `dout` (chain rule)."
+            notes[label] = f"\n`{label}` stays the same when `dout` doubles: multiply by `dout`."
         elif g.shape == dout.shape and np.allclose(g, dout):
             notes[label] = f"\n`{label}` equals `dout`: the local derivative of the layer is missing."
     return notes
@@ -363,7 +385,8 @@ def check_raises(exc_types, func, *args, must_mention=None, what=None, **kwargs)
     fname = _fname(func, "the function")
     shown = [f"array of shape {a.shape}" if isinstance(a, np.ndarray) else describe(a) for a in args]
     shown += [f"{k}={describe(v)}" for k, v in kwargs.items()]
-    head = f"{fname} should refuse {what}" if what else f"{fname} called with ({', '.join(shown)}) should fail"
+    call = f"`{fname[1:-1]}({', '.join(shown)})`" if fname[0] == "`" else f"{fname} called with ({', '.join(shown)})"
+    head = f"{fname} should refuse {what}" if what else f"{call} should fail"
     advice = f"Check the argument at the start of {fname} and raise {want} whose message names it."
     try:
         result = func(*args, **kwargs)
@@ -377,7 +400,8 @@ def check_raises(exc_types, func, *args, must_mention=None, what=None, **kwargs)
         missing = [repr(m) for m in mention if m not in str(exc)]
         if missing:
             raise HintError(f"{fname} raised {type(exc).__name__} as it should, but its message "
-                            f"{str(exc)!r} does not mention {', '.join(missing)}: say what is wrong.") from None
+                            f"{str(exc)!r} does not mention {', '.join(missing)}: say what is "
+                            "wrong.") from None
         return exc
     raise HintError(f"{head} with {want}; it returned normally, with {describe(result)}. {advice}")
 
@@ -407,8 +431,11 @@ def no_warnings(what="the code", hint=None, where=""):
 
 def check_no_warnings(func, *args, what=None, hint=None, **kwargs):
     """Call ``func(*args, **kwargs)`` under :func:`no_warnings` and return its result. The message
-    names the function and the largest input magnitude, or says ``what`` if given."""
+    names the function and the largest input magnitude, or says ``what`` if given. A name may
+    come first instead: ``check_no_warnings("sigmoid(1000)", sigmoid_forward, x)``."""
     __tracebackhide__ = True
+    if isinstance(func, str) and args and callable(args[0]):
+        what, func, args = f"`{func}`", args[0], args[1:]
     where = ""
     if what is None:
         sizes = [np.max(np.abs(np.asarray(v, dtype=float))) for v in args + tuple(kwargs.values())

@@ -46,7 +46,7 @@ def require_array(name: str, value, ndim=None, shape=None, dtype_kind=None) -> n
     if shape is not None:
         ok = len(shape) == value.ndim and all(s is None or s == v for s, v in zip(shape, value.shape))
         if not ok:
-            want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+            want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
             raise ValueError(f"{name} must have shape {want}, got {value.shape}")
     if dtype_kind is not None and value.dtype.kind not in dtype_kind:
         raise TypeError(f"{name} must have a dtype of kind {dtype_kind!r}, got dtype {value.dtype}")

@@ -135,7 +135,13 @@ rng = np.random.default_rng(101)
 x = rng.standard_normal((3, 4))
 x_before = x.copy()
 grad = numerical_gradient(lambda v: np.sum(v ** 2), x)
+h = 1e-5
 check_array("numerical_gradient(sum(x**2), x)", grad, 2 * x_before, rtol=1e-6, atol=1e-8,
+            mistakes={
+                "a one-sided difference (f(x+h) - f(x)) / h: use (f(x+h) - f(x-h)) / (2h)": 2 * x_before + h,
+                "a one-sided difference (f(x) - f(x-h)) / h: use (f(x+h) - f(x-h)) / (2h)": 2 * x_before - h,
+                "dividing by h instead of 2h": 4 * x_before,
+            },
             hint="The gradient of sum(x**2) is 2x.")
 check_array("x after numerical_gradient returned", x, x_before, rtol=0, atol=0,
             hint="Put every entry of x back to its old value after nudging it.")
@@ -366,7 +372,9 @@ x = np.array([-1.0, -3e-6, 0.0, 3e-6, 1.0])
 check_array("crosses_kink([-1, -3e-6, 0, 3e-6, 1], h=1e-5)", crosses_kink(x, h=1e-5, kinks=(0.0,)),
             np.array([False, True, True, True, False]), dtype_kind="b",
             mistakes={"checking only one side of the interval: the kink may be below x or above it":
-                      np.array([False, False, True, True, False])})
+                      np.array([False, False, True, True, False]),
+                      "checking only one side of the interval (the kink may be above x or below it)":
+                      np.array([False, True, True, False, False])})
 x = np.array([0.5, 0.99999, 1.2])
 check_array("crosses_kink([0.5, 0.99999, 1.2], h=1e-4, kinks=(0.0, 1.0))",
             crosses_kink(x, h=1e-4, kinks=(0.0, 1.0)), np.array([False, True, False]), dtype_kind="b",
