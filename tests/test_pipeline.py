@@ -63,7 +63,7 @@ def test_release_holds_no_solution_or_hidden_test_text(name):
         secret += _block_lines(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
         visible = set(_block_lines("A\n" + re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "",
                                                   cell.source, flags=re.S), "A", "Z"))
-        released = student_cells.get(grade_id, "")
+        released = {l.strip() for l in student_cells.get(grade_id, "").splitlines()}
         for line in secret:
             if line not in visible:
                 assert line not in released, f"{name}: cell {grade_id} leaks {line!r}"

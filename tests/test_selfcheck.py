@@ -1,0 +1,66 @@
+"""The mutation suite, through real `nbgrader autograde`: for every assignment, the reference gets
+every point, the untouched release none, each classic mistake loses exactly the points of its test
+cell with a message naming the cause, and each alternative correct answer gets every point."""
+import textwrap
+
+import pytest
+
+from autograder import paths, selfcheck
+
+ASSIGNMENTS = paths.assignments()
+_ROWS = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_table(request):
+    yield
+    if _ROWS:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        lines = ["", "mutation suite (nbgrader autograde):", *(_ROWS[n] for n in sorted(_ROWS))]
+        if reporter is not None:
+            reporter.write_line("\n".join(lines))
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_mutation_suite(name):
+    outcomes = selfcheck.check_assignment(paths.ROOT, name)
+    _ROWS[name] = selfcheck.summary_row(name, outcomes)
+    mistakes = [o for o in outcomes if o.label.startswith("mistake")]
+    corrects = [o for o in outcomes if o.label.startswith("correct")]
+    assert len(corrects) >= 2, f"{name}: fewer than two alternative correct answers in mutations.toml"
+    assert len(mistakes) >= 3, f"{name}: fewer than three classic mistakes in mutations.toml"
+    failed = [f"{o.label}: {o.detail}" for o in outcomes if not o.ok]
+    assert not failed, "\n".join(failed)
+
+
+def test_replace_functions_swaps_only_the_named_function():
+    cell = textwrap.dedent('''
+        import numpy as np
+
+        def a(x):
+            return x + 1
+
+        def b(x):
+            return x * 2
+        ''')
+    new, replaced = selfcheck.replace_functions(cell, "def b(x):\n    return x * 3\n")
+    assert replaced == {"b"}
+    assert "return x + 1" in new and "return x * 3" in new and "return x * 2" not in new
+
+
+def test_apply_mutations_refuses_an_unknown_function():
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("def a():\n    return 1\n")
+    cell.metadata["nbgrader"] = {"solution": True, "grade_id": "a"}
+    nb.cells.append(cell)
+    with pytest.raises(ValueError, match="no answer cell defines"):
+        selfcheck.apply_mutations(nb, [selfcheck.Mutation("mistake", "m", "def zzz():\n    pass\n")])
+
+
+def test_pack_never_puts_two_mistakes_of_one_cell_together():
+    ms = [selfcheck.Mutation("mistake", f"m{i}", f"def f{i % 2}():\n    pass\n", cell=f"c{i % 2}") for i in range(4)]
+    groups = selfcheck.pack(ms)
+    assert len(groups) == 2
+    for g in groups:
+        assert len({m.cell for m in g}) == len(g)
