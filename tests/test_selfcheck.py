@@ -6,25 +6,13 @@ import textwrap
 import pytest
 
 from autograder import paths, selfcheck
+from conftest import MUTATION_TABLE
 
 ASSIGNMENTS = paths.assignments()
-_ROWS = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def print_table(request):
-    yield
-    if _ROWS:
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        lines = ["", "mutation suite (nbgrader autograde):", *(_ROWS[n] for n in sorted(_ROWS))]
-        if reporter is not None:
-            reporter.write_line("\n".join(lines))
-
-
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_mutation_suite(name):
     outcomes = selfcheck.check_assignment(paths.ROOT, name)
-    _ROWS[name] = selfcheck.summary_row(name, outcomes)
+    MUTATION_TABLE[name] = selfcheck.summary_row(name, outcomes)
     mistakes = [o for o in outcomes if o.label.startswith("mistake")]
     corrects = [o for o in outcomes if o.label.startswith("correct")]
     assert len(corrects) >= 2, f"{name}: fewer than two alternative correct answers in mutations.toml"
