@@ -12,7 +12,9 @@ Specs (all follow the layer convention of the course):
 - ``activation``: a pair ``(forward, backward)``, or an object with ``forward``/``backward``
   attributes; ``forward(x) -> (out, cache)``, ``backward(dout, cache) -> dx``.
 - ``init``: ``init(fan_in, fan_out, rng) -> W`` of shape (fan_in, fan_out), e.g.
-  ``functools.partial(init_weights, scheme='he')`` for ``init_weights(fan_in, fan_out, scheme, rng)``.
+  ``lambda fan_in, fan_out, rng: init_weights(fan_in, fan_out, 'he', rng)`` for the
+  ``init_weights(fan_in, fan_out, scheme, rng)`` of assignment 04 (``partial(..., scheme=)`` would
+  clash with the positional ``rng``).
 - ``normalization``: None, or a pair ``(forward, backward)`` with
   ``forward(x, gamma, beta, param) -> (out, cache)`` and ``backward(dout, cache) -> (dx, dgamma,
   dbeta)`` (batchnorm or layernorm). Each hidden layer i gets ``gamma{i}`` (ones) and ``beta{i}``

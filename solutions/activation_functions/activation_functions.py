@@ -986,7 +986,7 @@ def he_init(fan_in, fan_out, rng):
     return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
 
 
-def sgd(w, dw, config=None):
+def plain_step(w, dw, config=None):  # a provided plain gradient step (assignment 07 builds the real rules)
     config = {} if config is None else config
     return w - config.get("learning_rate", 1e-2) * dw, config
 
@@ -999,7 +999,7 @@ def active_fraction(model, X):
 
 model = FullyConnectedNet([100], 64, 10, activation=(relu_forward, relu_backward), init=he_init,
                           rng=np.random.default_rng(0))
-solver = Solver(model, digits, update_rule=sgd, optim_config={"learning_rate": 0.1}, batch_size=50,
+solver = Solver(model, digits, update_rule=plain_step, optim_config={"learning_rate": 0.1}, batch_size=50,
                 num_epochs=1 if GRADING else 5, progress=False, rng=1)
 solver.train()
 trained = copy.deepcopy(model.params)
@@ -1035,7 +1035,7 @@ plt.show()
 if not GRADING:  # keep training after the large step: do the dead units come back?
     model.params = {k: trained[k] - 30 * grads[k] for k in trained}
     dead_before = active_fraction(model, X_train) == 0
-    Solver(model, digits, update_rule=sgd, optim_config={"learning_rate": 0.1}, batch_size=50, num_epochs=5,
+    Solver(model, digits, update_rule=plain_step, optim_config={"learning_rate": 0.1}, batch_size=50, num_epochs=5,
            progress=False, rng=2).train()
     dead_after = active_fraction(model, X_train) == 0
     print(f"dead right after the step: {dead_before.sum()} units; after 5 more epochs: {dead_after.sum()} units, "
