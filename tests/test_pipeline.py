@@ -110,3 +110,19 @@ def test_release_keeps_a_backup_of_a_changed_notebook(tmp_path):
     assert changed and backup is not None
     assert backup.read_text() == student_work
     assert target.read_text() != student_work
+
+
+def test_course_solutions_writes_executed_notebook_and_html(tmp_path, capsys):
+    from autograder import cli
+    assert cli.main(["solutions", "gradient_checking", "--out", str(tmp_path)]) == 0
+    executed = nbformat.read(tmp_path / "gradient_checking" / "gradient_checking.ipynb", as_version=4)
+    assert any("image/png" in o.get("data", {}) for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    html = (tmp_path / "gradient_checking" / "gradient_checking.html").read_text()
+    assert "<html" in html.lower() and "data:image/png;base64" in html
+    assert "executed in" in capsys.readouterr().out
+
+
+def test_course_refuses_an_unknown_assignment():
+    from autograder import cli
+    with pytest.raises(SystemExit, match="unknown assignment 'nope'"):
+        cli.main(["build", "nope"])
