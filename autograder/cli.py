@@ -5,6 +5,9 @@
     course solutions  [NAME ...] [--out DIR] run the reference notebooks, write .ipynb and .html
     course selfcheck  [NAME ...]             the mutation suite: mistakes caught, correct answers accepted
     course list                              the assignments and their points
+    course grade      NAME SUBMISSIONS [--out DIR] [--workers N] [--student ID] ...
+                                             grade a class: gradebook, feedback, grades CSV (sandboxed, parallel)
+    course demo       [NAME] [--out DIR]     build a sample class (correct, blank, mistakes, hostile) and grade it
 """
 from __future__ import annotations
 
@@ -100,6 +103,31 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_grade(args) -> int:
+    from . import grade, sandbox
+    limits = sandbox.Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                            memory_mb=args.memory)
+    opts = grade.Options(args.assignment, Path(args.submissions), out=Path(args.out), workers=args.workers,
+                         students=args.student or [], force=args.force, db_url=args.db, limits=limits,
+                         sandbox=args.sandbox, regexp=args.regexp, run_experiments=args.run_experiments,
+                         root=args.root, progress=not args.no_progress)
+    try:
+        grade.grade(opts)
+    except (grade.GradeError, grade.collect.CollectError) as exc:
+        print(f"course grade: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ncourse grade: interrupted. Every student graded so far is saved; run the same command "
+              "again to grade the rest.", file=sys.stderr)
+        return 130
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from . import demo
+    return demo.main(args.root, args.assignment, Path(args.out), args.workers, args.sandbox)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,9 +146,42 @@ def main(argv=None) -> int:
         if name == "solutions":
             p.add_argument("--out", help="output folder (default: executed/)")
             p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    g = sub.add_parser("grade", help="grade a class of submissions (sandboxed, parallel, resumable)",
+                       description=_grade_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("assignment", metavar="NAME", help="the assignment")
+    g.add_argument("submissions", metavar="SUBMISSIONS",
+                   help="folder with one subfolder per student, nbgrader's submitted/ layout, or an LMS zip/folder")
+    g.add_argument("--out", default="grading", help="grading folder: gradebook, feedback, CSV (default: ./grading)")
+    g.add_argument("--workers", type=int, default=0, help="submissions graded at once (default: number of cores)")
+    g.add_argument("--student", action="append", metavar="ID", help="(re)grade only this student; repeatable")
+    g.add_argument("--force", action="store_true", help="regrade everyone, even if already graded")
+    g.add_argument("--db", metavar="URL", help="gradebook database URL (default: sqlite DIR/gradebook.db)")
+    g.add_argument("--cell-timeout", type=int, default=60, metavar="S", help="seconds per cell (default 60)")
+    g.add_argument("--notebook-timeout", type=int, default=600, metavar="S",
+                   help="seconds per notebook, wall clock (default 600)")
+    g.add_argument("--memory", type=int, default=4096, metavar="MB", help="memory per kernel in MB (default 4096)")
+    g.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default=None,
+                   help="auto (default; or $COURSE_SANDBOX): bubblewrap if it works here, else limits only")
+    g.add_argument("--regexp", help="nbgrader zip_collect file-name pattern for LMS downloads "
+                                    "(named groups student_id, file_id, optional timestamp)")
+    g.add_argument("--run-experiments", action="store_true",
+                   help="also run the ungraded experiment cells after the last graded cell (slower)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.set_defaults(func=cmd_grade)
+    d = sub.add_parser("demo", help="build a sample class from an assignment and grade it")
+    d.add_argument("assignment", nargs="?", metavar="NAME", help="assignment (default: gradient_checking)")
+    d.add_argument("--out", default="course-demo", help="demo folder (default: ./course-demo)")
+    d.add_argument("--workers", type=int, default=0, help="workers (default: number of cores)")
+    d.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default=None)
+    d.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     return args.func(args)
+
+
+def _grade_doc() -> str:
+    from . import grade
+    return grade.__doc__
 
 
 if __name__ == "__main__":
