@@ -42,7 +42,7 @@ class Sample:
     score: float | None = None         # autograded points expected (None when it fails)
     reason: str = ""                   # words the failure reason must contain
     note: str = ""                     # words one of the notes must contain
-    checks: list[str] = field(default_factory=list)   # extra checks: "isolated"
+    checks: list[str] = field(default_factory=list)   # extra checks: ISOLATION_CHECKS names, "no-leftovers"
 
 
 def _code_cells(nb, kind: str):
@@ -90,7 +90,8 @@ def _first_function(cell_source: str) -> str:
     raise ValueError("no function in the answer cell")
 
 
-def build_class(root: Path, assignment: str, folder: Path, release_nb, sandbox_mode: str) -> list[Sample]:
+def build_class(root: Path, assignment: str, folder: Path, release_nb, sandbox_mode: str,
+                network_isolated: bool = False) -> list[Sample]:
     """Write the sample class into ``folder``; return the samples with what they should get."""
     a = assignment
     instructor = source.build_notebook(source.source_path(root, a))
@@ -244,16 +245,18 @@ try:
 except OSError:
     print("NETWORK: no")'''), what="tries to read solutions/, the gradebook and another student's notebook, "
                                    "and to reach the network", status="graded", score=total,
-        checks=["isolated"] if sandbox_mode == "bwrap" else [])
+        checks=(["READABLE"] if sandbox_mode == "bwrap" else []) + (["NETWORK"] if network_isolated else []))
     if sandbox_mode == "bwrap":
         marker = out / MARKER
-        victims = [out / "grading" / "gradebook.db", "../../../gradebook.db", "../../../../gradebook.db",
-                   out / "grading" / "submitted" / "correct" / a / f"{a}.ipynb"]
+        victims = [out / "grading" / "gradebook.db", out / "grading" / "submitted" / "correct" / a / f"{a}.ipynb",
+                   out / "class" / "correct" / f"{a}.ipynb"]
         put("wipes-gradebook", _append(ref, f'''
 import os as _os
 _done = []
 if _os.path.exists({str(marker)!r}):              # only ever in the demo folder
     for _path in {[str(v) for v in victims]!r}:
+        if not _os.path.realpath(_path).startswith({str(out) + "/"!r}):
+            continue
         try:
             with open(_path, "r+b") as _fh:
                 _fh.truncate(0)
@@ -261,11 +264,17 @@ if _os.path.exists({str(marker)!r}):              # only ever in the demo folder
         except OSError:
             pass
 print("WIPED:", _done)'''), what="tries to truncate the gradebook and another student's submission",
-            status="graded", score=total, checks=["isolated"])
+            status="graded", score=total, checks=["WIPED"])
     return samples
 
 
 # --------------------------------------------------------------------------------------------------
+
+# (check, the line the sample must print when confined, the problem otherwise)
+ISOLATION_CHECKS = [("READABLE", "READABLE: []", "it could read files outside its sandbox"),
+                    ("NETWORK", "NETWORK: no", "it reached the network"),
+                    ("WIPED", "WIPED: []", "it truncated files outside its sandbox")]
+
 
 def check(samples: list[Sample], report: grade.Report, out: Path) -> list[tuple[Sample, str, bool, str]]:
     """(sample, what it got, ok, why not) for every sample."""
@@ -286,14 +295,10 @@ def check(samples: list[Sample], report: grade.Report, out: Path) -> list[tuple[
             problems.append(f"reason does not say {s.reason!r}")
         if s.note and not any(s.note in n for n in r.get("notes", [])):
             problems.append(f"no note saying {s.note!r}")
-        if "isolated" in s.checks:
-            text = _cell_outputs(out / "grading" / (r.get("autograded") or "missing"), r["assignment"])
-            if "READABLE:" in text and "READABLE: []" not in text:
-                problems.append("it could read files outside its sandbox")
-            if "NETWORK: yes" in text:
-                problems.append("it reached the network")
-            if "WIPED:" in text and "WIPED: []" not in text:
-                problems.append("it truncated files outside its sandbox")
+        text = _cell_outputs(out / "grading" / (r.get("autograded") or "missing"), r["assignment"])
+        for check_name, line, problem in ISOLATION_CHECKS:
+            if check_name in s.checks and line not in text:
+                problems.append(problem if f"{check_name}:" in text else f"its output has no {check_name}: line")
         rows.append((s, got, not problems, "; ".join(problems)))
     return rows
 
@@ -330,7 +335,7 @@ def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = Non
     state.mkdir(parents=True, exist_ok=True)
     template, _ = grade.build_template(root, assignment, state)
     release_nb = nbformat.read(template / "release" / assignment / f"{assignment}.ipynb", as_version=4)
-    return build_class(root, assignment, out / "class", release_nb, box.mode), box
+    return build_class(root, assignment, out / "class", release_nb, box.mode, box.network_isolated), box
 
 
 def grade_class(root: Path, assignment: str, out: Path, samples: list[Sample], box: sandbox.Sandbox,

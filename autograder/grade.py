@@ -277,6 +277,14 @@ class Worker:
             raise WorkerDied(f"the grading process is gone ({exc})") from None
         return self._line(timeout)
 
+    def dump_stack(self) -> None:
+        """Ask a hung worker to write its Python stack to its log, for whoever reads the log."""
+        try:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+            time.sleep(0.5)
+        except OSError:
+            pass
+
     def kill(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -331,6 +339,7 @@ class Pool:
             try:
                 result = worker.run(job, self.deadline)
                 if result is None:
+                    worker.dump_stack()
                     worker.kill()
                     self.workers.pop(i, None)
                     result = _failed(job, f"the grader stopped responding on this submission and was killed after "

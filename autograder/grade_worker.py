@@ -21,12 +21,15 @@ The worker is a subreaper: whatever a student's kernel forked is killed after ea
 from __future__ import annotations
 
 import copy
+import faulthandler
 import html
 import json
 import os
 import re
 import shutil
+import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -276,7 +279,8 @@ class Kernel:
     second, then overlaps the previous job's feedback and the next job's preparation).
 
     Its folders: ``scratch`` (the kernel's working folder; the student's files are copied in when
-    the job starts), ``home``, ``runtime`` (connection file and IPC sockets), ``spec`` (kernelspec)."""
+    the job starts), ``home``, ``spec`` (kernelspec); and ``runtime`` (connection file and IPC
+    sockets), a short folder in the system's temp folder: a unix socket path has at most 107 bytes."""
 
     def __init__(self, root: Path, settings: dict):
         from jupyter_client.kernelspec import KernelSpecManager
@@ -285,8 +289,9 @@ class Kernel:
         from traitlets.config import Config
         self.key = json.dumps([settings["sandbox"], settings["limits"]], sort_keys=True)
         self.dir = root / f"kernel-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        for d in ("scratch", "home", "runtime", "spec"):
+        for d in ("scratch", "home", "spec"):
             (self.dir / d).mkdir(parents=True)
+        self.runtime = Path(tempfile.mkdtemp(prefix="course-kernel-", dir="/tmp" if os.path.isdir("/tmp") else None))
         cache = settings.get("mpl_cache")
         if cache and Path(cache).is_dir():
             shutil.copytree(cache, self.dir / "home" / ".matplotlib")
@@ -296,15 +301,19 @@ class Kernel:
             OUTPUT_GUARD.replace("LIMIT_BYTES", str(int(float(settings["limits"]["output_mb"]) * 1024 * 1024))))
         box = sandbox.Sandbox(**settings["sandbox"])
         sandbox.write_kernelspec(self.dir / "spec", box, sandbox.Limits(**settings["limits"]),
-                                 scratch=self.dir / "scratch", home=self.dir / "home", runtime=self.dir / "runtime")
+                                 scratch=self.dir / "scratch", home=self.dir / "home", runtime=self.runtime)
         c = Config()
         c.KernelManager.transport = "ipc"
-        c.KernelManager.connection_file = str(self.dir / "runtime" / "kernel.json")
+        c.KernelManager.connection_file = str(self.runtime / "kernel.json")
         c.KernelManager.shutdown_wait_time = 1.0
         self.km = AsyncKernelManager(kernel_name=sandbox.KERNEL_NAME, config=c,
                                      kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.dir / "spec")]))
-        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                                       cwd=str(self.dir / "scratch"))
+        try:
+            run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                                           cwd=str(self.dir / "scratch"))
+        except BaseException:
+            self.close()  # a half-started kernel's zmq context would hang the next garbage collection
+            raise
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -334,7 +343,17 @@ class Kernel:
             run_sync(self.km.cleanup_resources)()
         except Exception:  # noqa: BLE001
             pass
+        try:
+            self.km.context.destroy(linger=0)  # open sockets must not make Context.term() wait forever
+        except Exception:  # noqa: BLE001
+            pass
+        if self.km.provisioner is not None and getattr(self.km.provisioner, "process", None) is not None:
+            try:
+                self.km.provisioner.process.kill()
+            except OSError:
+                pass
         shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 class Kernels:
@@ -524,6 +543,7 @@ def serve(argv: list[str] | None = None) -> None:
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints (nbgrader, kernels) go to the log, not the channel
     sys.stdout = sys.stderr
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the grader asks where a hung worker is
     sandbox.die_with_parent()
     sandbox.become_subreaper()
     os.environ.update(tool_env())

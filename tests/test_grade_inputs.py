@@ -1,0 +1,186 @@
+"""`course grade` inputs and runs: the three download layouts, another gradebook URL, a run killed
+mid-way and started again, and the command line itself. Real nbgrader (zip_collect, autograde).
+
+Grading here uses tiny classes (the reference answers and the blank release of assignment 01).
+"""
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import collect, grade, paths, sandbox, selfcheck, source
+
+A = "gradient_checking"
+pytestmark = pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")
+FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
+
+
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory):
+    """(correct, blank, total points) for assignment 01, as a student would submit them."""
+    state = tmp_path_factory.mktemp("template")
+    template, _ = grade.build_template(paths.ROOT, A, state)
+    release = nbformat.read(template / "release" / A / f"{A}.ipynb", as_version=4)
+    instructor = source.build_notebook(source.source_path(paths.ROOT, A))
+    correct = selfcheck.reference_submission(instructor, release)
+    total = sum(source.points_by_cell(instructor).values())
+    return nbformat.writes(correct), nbformat.writes(release), total
+
+
+def _folders(root: Path, class_: dict[str, str]) -> Path:
+    for student, text in class_.items():
+        (root / student).mkdir(parents=True)
+        (root / student / f"{A}.ipynb").write_text(text)
+    return root
+
+
+def _grade(subs: Path, out: Path, **kw) -> grade.Report:
+    opts = grade.Options(A, subs, out=out, workers=kw.pop("workers", 2), quiet=True, progress=False,
+                         limits=FAST, **kw)
+    return grade.grade(opts)
+
+
+def _csv(path: Path) -> dict[str, dict]:
+    with open(path) as fh:
+        return {r["student_id"]: r for r in csv.DictReader(fh)}
+
+
+# -- layouts ---------------------------------------------------------------------------------------
+
+def test_student_folders_with_the_notebook_in_a_subfolder(tmp_path):
+    (tmp_path / "ann" / "work").mkdir(parents=True)
+    (tmp_path / "ann" / "work" / f"{A}.ipynb").write_text("{}")
+    (tmp_path / "ann" / "data.npy").write_bytes(b"x")
+    (tmp_path / "bo").mkdir()
+    (tmp_path / "bo" / "Untitled.ipynb").write_text("{}")
+    subs, layout = collect.collect(A, tmp_path, tmp_path / "scratch-not-used")
+    assert layout == "student-folders"
+    by = {s.student: s for s in subs}
+    assert by["ann"].notebook == f"work/{A}.ipynb" and "data.npy" in by["ann"].files
+    assert by["bo"].notebook == "Untitled.ipynb" and "graded as" in by["bo"].notes[0]
+
+
+def test_nbgrader_course_and_submitted_layouts_keep_timestamps(tmp_path):
+    for s in ("ann", "bo"):
+        d = tmp_path / "course" / "submitted" / s / A
+        d.mkdir(parents=True)
+        (d / f"{A}.ipynb").write_text("{}")
+        (d / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC\n")
+    for where, layout in ((tmp_path / "course", "nbgrader-course"),
+                          (tmp_path / "course" / "submitted", "nbgrader-submitted")):
+        subs, got = collect.collect(A, where, tmp_path / "scratch")
+        assert (got, [s.student for s in subs]) == (layout, ["ann", "bo"])
+        assert subs[0].timestamp == "2026-11-20 10:00:00.000000 UTC"
+        assert "timestamp.txt" not in subs[0].files
+
+
+def test_lms_zip_goes_through_nbgrader_zip_collect(tmp_path, notebooks):
+    correct, blank, _ = notebooks
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"{A}_ann_attempt_2026-11-20-10-00-00_{A}.ipynb", correct)
+        zf.writestr(f"{A}_bo_attempt_2026-11-21-09-30-00_{A}.ipynb", blank)
+    before = archive.read_bytes()
+    subs, layout = collect.collect(A, archive, tmp_path / "scratch")
+    assert layout == "lms"
+    assert [s.student for s in subs] == ["ann", "bo"]
+    assert all(s.notebook == f"{A}.ipynb" and s.timestamp for s in subs)
+    assert archive.read_bytes() == before
+
+
+def test_unsafe_archive_and_missing_input_are_refused(tmp_path):
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../../escape_gradient_checking.ipynb", "{}")
+    with pytest.raises(collect.CollectError, match="unsafe path"):
+        collect.collect(A, evil, tmp_path / "scratch")
+    with pytest.raises(collect.CollectError, match="no such file or folder"):
+        collect.collect(A, tmp_path / "nowhere", tmp_path / "scratch")
+
+
+# -- grading runs ----------------------------------------------------------------------------------
+
+def test_zip_download_graded_into_another_database_url(tmp_path, notebooks):
+    correct, blank, total = notebooks
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"ann_{A}.ipynb", correct)
+        zf.writestr(f"bo_{A}.ipynb", blank)
+    db = tmp_path / "elsewhere" / "class.sqlite"
+    db.parent.mkdir()
+    report = _grade(archive, tmp_path / "out", db_url=f"sqlite:///{db}")
+    assert report.layout == "lms"
+    assert not (tmp_path / "out" / "gradebook.db").exists()
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{db}") as gb:
+        assert gb.find_submission_notebook(A, A, "ann").score == total
+        assert gb.find_submission_notebook(A, A, "bo").score == 0
+    rows = _csv(report.csv_path)
+    assert (rows["ann"]["status"], float(rows["ann"]["score"])) == ("graded", total)
+    assert (rows["bo"]["status"], float(rows["bo"]["score"])) == ("graded", 0.0)
+    assert "NotImplementedError" in rows["bo"]["failed_tests"]
+
+
+def test_killed_run_is_finished_by_running_again(tmp_path, notebooks):
+    """SIGKILL the command after the first students are recorded; the next run grades only the rest."""
+    correct, blank, total = notebooks
+    class_ = {f"s{i:02d}": (correct if i % 2 == 0 else blank) for i in range(6)}
+    subs = _folders(tmp_path / "class", class_)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "autograder.cli", "grade", A, str(subs), "--out", str(out), "--workers", "1",
+           "--no-progress", "--cell-timeout", "20"]
+    proc = subprocess.Popen(cmd, cwd=paths.ROOT, env=paths.tool_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    results = out / "results" / A
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 2 and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = sorted(p.stem for p in results.glob("*.json"))
+    assert 2 <= len(done_before) < len(class_), "the kill should land mid-way"
+    time.sleep(1)  # the workers die with their parent
+    # the same settings as the command line above (other limits would be a reason to grade again)
+    report = grade.grade(grade.Options(A, subs, out=out, workers=1, quiet=True, progress=False,
+                                       limits=sandbox.Limits(cell_timeout=20)))
+    assert sorted(report.skipped) == done_before
+    assert sorted(report.graded_now) == sorted(set(class_) - set(done_before))
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        assert sorted(s.id for s in gb.students) == sorted(class_)
+        assert len(gb.find_assignment(A).submissions) == len(class_)
+        for student, text in class_.items():
+            assert gb.find_submission_notebook(A, A, student).score == (total if text == correct else 0)
+    assert sorted(_csv(report.csv_path)) == sorted(class_)
+
+
+def test_command_line_grades_regrades_and_refuses_bad_input(tmp_path, notebooks):
+    correct, blank, total = notebooks
+    subs = _folders(tmp_path / "class", {"ann": correct, "bo": blank})
+    out = tmp_path / "out"
+
+    def course(*args):
+        return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=paths.ROOT,
+                              env=paths.tool_env(), capture_output=True, text=True, timeout=600)
+
+    first = course("grade", A, str(subs), "--out", str(out), "--no-progress")
+    assert first.returncode == 0, first.stderr
+    assert "2 students: 2 graded" in first.stdout and f"{total:g}/" in first.stdout
+    assert (out / "feedback" / "ann" / A / f"{A}.html").exists()
+    again = course("grade", A, str(subs), "--out", str(out), "--no-progress")
+    assert "0 to grade, 2 already graded" in again.stdout
+    one = course("grade", A, str(subs), "--out", str(out), "--no-progress", "--student", "bo")
+    assert "1 to grade" in one.stdout and one.returncode == 0
+    for args, words in ((("grade", "no_such_assignment", str(subs)), "unknown assignment 'no_such_assignment'"),
+                        (("grade", A, str(subs), "--out", str(out), "--student", "zed"), "no submission from zed"),
+                        (("grade", A, str(tmp_path / "nowhere"), "--out", str(out)), "no such file or folder"),
+                        (("grade", A, str(subs), "--out", str(paths.ROOT / "solutions" / "x")), "course repository")):
+        res = course(*args)
+        assert res.returncode == 2 and words in res.stderr, (args, res.stderr)
