@@ -6,6 +6,8 @@ the submissions and its own gradebook; nothing in the repository is read or writ
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,11 +82,44 @@ def _cell_messages(autograded: Path) -> dict[str, str]:
     return messages
 
 
-def autograde(course: Path, name: str, students: list[str]) -> dict[str, SubmissionResult]:
-    """Run ``nbgrader autograde`` on every submission, then read scores and messages back."""
+def _split_course(course: Path, students: list[str], parts: int) -> list[tuple[Path, list[str]]]:
+    """Copies of ``course`` (gradebook included) sharing out the submissions, one nbgrader each:
+    two autogrades on one sqlite gradebook would lock each other out."""
+    shares = [students[i::parts] for i in range(parts)]
+    out = [(course, shares[0])]
+    for i, share in enumerate(shares[1:], 1):
+        if not share:
+            continue
+        copy = course.with_name(f"{course.name}-part{i}")
+        shutil.copytree(course, copy, ignore=shutil.ignore_patterns("submitted", "autograded"))
+        for student in share:
+            (copy / "submitted").mkdir(exist_ok=True)
+            shutil.move(course / "submitted" / student, copy / "submitted" / student)
+        out.append((copy, share))
+    return out
+
+
+def autograde(course: Path, name: str, students: list[str], parts: int = 2) -> dict[str, SubmissionResult]:
+    """Run ``nbgrader autograde`` on every submission, then read scores and messages back.
+
+    The submissions are shared out over ``parts`` course copies graded at once (one per core)."""
+    courses = _split_course(course, students, max(1, min(parts, os.cpu_count() or 1, len(students))))
+    procs = [subprocess.Popen([tool("nbgrader"), "autograde", name, "--force", "--log-level=WARN"], cwd=c,
+                              env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for c, _ in courses]
+    outputs = [p.communicate(timeout=1800)[0] for p in procs]
+    for p, output in zip(procs, outputs):
+        if p.returncode != 0:
+            raise RuntimeError(f"nbgrader autograde {name} failed ({p.returncode}):\n{output}")
+    results = {}
+    for c, share in courses:
+        results.update(_read_results(c, name, share))
+    return results
+
+
+def _read_results(course: Path, name: str, students: list[str]) -> dict[str, SubmissionResult]:
     from nbgrader.api import Gradebook
 
-    run_nbgrader(course, "autograde", name, "--force")
     results = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in students:

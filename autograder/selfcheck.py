@@ -125,7 +125,7 @@ def check_assignment(root: Path, name: str, timeout: int = 60) -> list[Outcome]:
     """Grade the reference, the blank release, every mistake and every correct variant."""
     mutations = load_mutations(root, name)
     with tempfile.TemporaryDirectory(prefix=f"course-selfcheck-{name}-") as tmp:
-        course = Path(tmp)
+        course = Path(tmp) / "course"  # course copies for parallel grading go beside it
         instructor = nbgrader_run.make_course(course, root, name, timeout=timeout)
         release = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
         points = source.points_by_cell(instructor)

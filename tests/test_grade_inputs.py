@@ -184,3 +184,20 @@ def test_command_line_grades_regrades_and_refuses_bad_input(tmp_path, notebooks)
                         (("grade", A, str(subs), "--out", str(paths.ROOT / "solutions" / "x")), "course repository")):
         res = course(*args)
         assert res.returncode == 2 and words in res.stderr, (args, res.stderr)
+
+
+def test_notebook_wall_limit_stops_a_slow_submission(tmp_path, notebooks):
+    """Every cell within its own limit, the notebook as a whole not: stopped at the wall limit, and said so."""
+    correct, _, _ = notebooks
+    nb = nbformat.reads(correct, as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+    answer.source += "\n\nimport time\ntime.sleep(40)  # under the 60 s cell limit, over the 5 s notebook limit\n"
+    subs = _folders(tmp_path / "class", {"slow": nbformat.writes(nb)})
+    start = time.monotonic()
+    report = grade.grade(grade.Options(A, subs, out=tmp_path / "out", workers=1, quiet=True, progress=False,
+                                       limits=sandbox.Limits(cell_timeout=60, notebook_timeout=5)))
+    assert time.monotonic() - start < 40
+    result = report.results["slow"]
+    assert result["status"] == "failed"
+    assert "longer than the 5 s limit" in result["reason"], result["reason"]
+    assert _csv(report.csv_path)["slow"]["status"].startswith("failed to grade: the notebook ran longer")
