@@ -284,22 +284,57 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     NotImplementedError propagates. Returns ``{'dx': error, ...}``; raises HintError.
     """
     __tracebackhide__ = True
+    inputs, grad_names = _backward_inputs(inputs, grad_names, kinks, h)
+    fname, bname = _fname(forward, "the forward function"), _fname(backward, "the backward function")
+    labels = ["d" + k for k in grad_names]
+    hints = dict.fromkeys(labels, hints) if isinstance(hints, str) else (hints or {})
+    run = _forward_runner(forward, inputs, fname)
+    out, cache = _first_forward_pass(run, inputs, fname)
+    dout = (require_rng("seed", seed).standard_normal(out.shape) if dout is None
+            else require_float_array("dout", dout, shape=out.shape))
+    # a copy: a backward that scales dout in place must not change the dout we differentiate with
+    grads = _returned_gradients(backward(dout.copy(), cache), labels, bname)
+    grads = [_scalar_gradient_as_0d(g, inputs[key]) for g, key in zip(grads, grad_names)]
+    errors, problems = {}, {}
+    for key, label, grad in zip(grad_names, labels, grads):
+        errors[label], problems[label] = _gradient_problem(run, key, label, grad, inputs[key], dout,
+                                                           h, tol, atol)
+    failed = [label for label in labels if problems[label]]
+    if not failed:
+        return errors
+    # a fresh cache: backward may have written into the first one
+    notes = _dout_notes(lambda: run()[1][1], backward, dout, grads, labels, failed)
+    parts = [_finish(problems[lb] + notes.get(lb, ""), hints.get(lb)) for lb in failed]
+    raise HintError(f"{bname} disagrees with the numerical gradient of {fname} (centered differences, "
+                    f"h={h:g}, upstream gradient `dout` of shape {dout.shape}):\n\n"
+                    + "\n\n".join(parts))
+
+
+def _backward_inputs(inputs, grad_names, kinks, h):
+    """A private copy of ``inputs`` and the names of those to check, each now a float array."""
+    __tracebackhide__ = True  # pytest and IPython skip this frame: the message is what matters
     if not isinstance(inputs, dict):
         raise TypeError(f"inputs must be a dict of keyword arguments, got {describe(inputs)}")
-    fname, bname = _fname(forward, "the forward function"), _fname(backward, "the backward function")
     inputs = copy.deepcopy(inputs)
+    # a centered difference across a kink averages two slopes: keep entries well over h away
     for key, points in (kinks or {}).items():
         inputs[key] = away_from_kinks(inputs[key], points, margin=max(1e-3, 100 * h))
     if grad_names is None:
         grad_names = [k for k, v in inputs.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
     for key in grad_names:
+        # a 0-d array, so that a scalar parameter such as alpha=0.25 can be nudged in place
         if isinstance(inputs.get(key), numbers.Real) and not isinstance(inputs[key], bool):
             inputs[key] = np.array(float(inputs[key]))
         require_float_array(f"inputs[{key!r}]", inputs.get(key))
     if not grad_names:
         raise ValueError("no gradient to check: pass grad_names, or float arrays in inputs")
-    labels = ["d" + k for k in grad_names]
-    hints = dict.fromkeys(labels, hints) if isinstance(hints, str) else (hints or {})
+    return inputs, grad_names
+
+
+def _forward_runner(forward, inputs, fname):
+    """``run(**changed) -> (args, (out, cache))``: ``forward`` on a fresh copy of ``inputs``, with
+    ``changed`` replacing some. Each pass gets its own copy because a forward may write into its
+    arguments (a running mean in bn_param), and the next pass must start from the same state."""
 
     def run(**changed):
         args = copy.deepcopy(inputs)
@@ -312,6 +347,13 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
             raise HintError(problem)
         return args, result
 
+    return run
+
+
+def _first_forward_pass(run, inputs, fname):
+    """``(out, cache)`` of a first pass, once it is clear that the numerical gradient, which reruns
+    the forward pass, can trust it: the pass must leave its inputs alone and be repeatable."""
+    __tracebackhide__ = True
     args, (out, cache) = run()
     for key, value in inputs.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, args[key], equal_nan=True):
@@ -320,41 +362,47 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     if not np.array_equal(out, run()[1][0], equal_nan=True):
         raise HintError(f"{fname} gave different outputs for the same inputs: draw random numbers only "
                         "from the seed or rng it is given, so that a pass can be repeated.")
-    dout = (require_rng("seed", seed).standard_normal(out.shape) if dout is None
-            else require_float_array("dout", dout, shape=out.shape))
-    grads = backward(dout.copy(), cache)
-    if len(labels) == 1 and isinstance(grads, (tuple, list)):
+    return out, cache
+
+
+def _returned_gradients(grads, labels, bname):
+    """What ``backward`` returned as a list of one gradient per label; refuses a wrong count early
+    because zipping would silently drop or misalign gradients."""
+    __tracebackhide__ = True
+    several = isinstance(grads, (tuple, list))
+    if len(labels) == 1 and several:
         raise HintError(f"{bname} should return the gradient `{labels[0]}` itself, got a "
                         f"{type(grads).__name__} of {len(grads)} items.")
-    if len(labels) > 1 and not (isinstance(grads, (tuple, list)) and len(grads) == len(labels)):
-        got = f"{len(grads)} items" if isinstance(grads, (tuple, list)) else describe(grads)
+    if len(labels) > 1 and not (several and len(grads) == len(labels)):
+        got = f"{len(grads)} items" if several else describe(grads)
         raise HintError(f"{bname} should return a tuple of {len(labels)} gradients "
                         f"({', '.join(labels)}) in this order, got {got}.")
-    grads = [grads] if len(labels) == 1 else list(grads)
-    errors, problems = {}, {}
-    for i, (key, label) in enumerate(zip(grad_names, labels)):
-        if inputs[key].ndim == 0 and isinstance(grads[i], (numbers.Real, np.ndarray)) \
-                and np.size(grads[i]) == 1 and not isinstance(grads[i], bool):
-            grads[i] = np.asarray(grads[i]).reshape(())  # a scalar parameter may get a float gradient
-        problem = _type_problem(f"gradient `{label}`", grads[i], "f") or _shape_problem(
-            f"gradient `{label}`", grads[i].shape, inputs[key].shape)
-        if problem:
-            problems[label] = problem.replace(", expected (", f", expected `{key}`'s (")
-            errors[label] = np.inf
-            continue
-        numerical = eval_numerical_gradient_array(lambda v, key=key: run(**{key: v.copy()})[1][0],
-                                                  inputs[key].copy(), dout, h=h)
-        errors[label], problems[label] = _array_problem(
-            f"gradient `{label}`", label, grads[i], numerical, numerical.shape, "f", tol, atol,
-            _GRAD_WORDS, inputs[key], key)
-    failed = [label for label in labels if problems[label]]
-    if not failed:
-        return errors
-    notes = _dout_notes(lambda: run()[1][1], backward, dout, grads, labels, failed)
-    parts = [_finish(problems[lb] + notes.get(lb, ""), hints.get(lb)) for lb in failed]
-    raise HintError(f"{bname} disagrees with the numerical gradient of {fname} (centered differences, "
-                    f"h={h:g}, upstream gradient `dout` of shape {dout.shape}):\n\n"
-                    + "\n\n".join(parts))
+    return [grads] if len(labels) == 1 else list(grads)
+
+
+def _scalar_gradient_as_0d(grad, value):
+    """A scalar parameter (``value`` 0-d) may fairly get a float or size-1 gradient: made 0-d, it
+    passes the shape check."""
+    if value.ndim == 0 and isinstance(grad, (numbers.Real, np.ndarray)) and np.size(grad) == 1 \
+            and not isinstance(grad, bool):
+        return np.asarray(grad).reshape(())
+    return grad
+
+
+def _gradient_problem(run, key, label, grad, value, dout, h, tol, atol):
+    """(error, message or None) for gradient ``grad`` of input ``key`` (now ``value``) against the
+    numerical gradient, which is not computed for a gradient of the wrong type or shape."""
+    __tracebackhide__ = True
+    subject = f"gradient `{label}`"
+    problem = _type_problem(subject, grad, "f") or _shape_problem(subject, grad.shape, value.shape)
+    if problem:
+        # name the input: with several gradients, a wrong shape often means a wrong order
+        return np.inf, problem.replace(", expected (", f", expected `{key}`'s (")
+    # v.copy(): a forward that writes into its argument must not disturb the array being nudged
+    numerical = eval_numerical_gradient_array(lambda v: run(**{key: v.copy()})[1][0], value.copy(),
+                                              dout, h=h)
+    return _array_problem(subject, label, grad, numerical, numerical.shape, "f", tol, atol,
+                          _GRAD_WORDS, value, key)
 
 
 def _dout_notes(new_cache, backward, dout, grads, labels, failed):

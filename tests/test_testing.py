@@ -519,6 +519,21 @@ def test_check_backward_refuses_bad_test_arguments(x):
         check_backward(relu_forward, relu_backward, {"x": x.astype(int)}, grad_names=["x"])
 
 
+@pytest.mark.parametrize("forward, backward", [
+    (relu_forward, lambda d, c: (relu_backward(d, c),)),  # what backward returns
+    (relu_forward, lambda d, c: 2 * relu_backward(d, c)),  # a wrong gradient
+    (lambda x: (np.maximum(x, 0, out=x), x), relu_backward),  # a forward that writes into x
+])
+def test_check_backward_failures_show_no_frame_of_the_checker(x, forward, backward):
+    # pytest and IPython skip frames marked __tracebackhide__: a student sees the test cell only
+    with pytest.raises(HintError) as info:
+        check_backward(forward, backward, {"x": x}, kinks={"x": (0.0,)})
+    shown = [entry.frame.code.name for entry in info.traceback
+             if entry.frame.code.path.name == "testing.py" and "cs231n_utils" in str(entry.frame.code.path)
+             and not entry.frame.f_locals.get("__tracebackhide__")]
+    assert shown == []
+
+
 def lambda_named(name, func):
     func.__name__ = name
     return func
