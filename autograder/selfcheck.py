@@ -13,10 +13,11 @@ Each assignment may have ``solutions/<name>/mutations.toml``:
     code = '''...'''
 
 ``code`` holds one or more function definitions; each replaces the function of the same name in
-the reference answer. Submissions are graded by real ``nbgrader autograde``: the reference must
-get every point, the untouched release none, each mistake must lose exactly its cell's points with
-a message naming the cause, and each correct variant must get every point. Mistakes in different
-cells share one submission.
+the reference answer. Submissions are graded exactly the way students are: by `course grade`
+(:func:`autograder.grade.grade`: its workers, sandbox, limits and nbgrader chain). The reference
+must get every point, the untouched release none, each mistake must lose exactly its cell's points
+with a message naming the cause, and each correct variant must get every point. Mistakes in
+different cells share one submission.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import nbgrader_run, source
+from . import cells, course_folder, grade, sandbox, source
+from .protocol import GradeResult
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -56,15 +58,15 @@ def load_mutations(root: Path, name: str) -> list[Mutation]:
 
 
 def answer_cells(nb) -> list:
-    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+    return cells.of_kind(nb, "answer")
 
 
 def reference_submission(instructor_nb, release_nb):
     """The student release with every answer cell filled in with the reference solution."""
     sub = copy.deepcopy(release_nb)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in answer_cells(instructor_nb)}
+    answers = {cells.grade_id(c): c.source for c in answer_cells(instructor_nb)}
     for cell in answer_cells(sub):
-        src = answers[cell.metadata["nbgrader"]["grade_id"]]
+        src = answers[cells.grade_id(cell)]
         cell.source = "\n".join(l for l in src.splitlines() if l.strip() not in SOLUTION_MARKERS)
     return sub
 
@@ -121,66 +123,98 @@ class Outcome:
     detail: str
 
 
-def check_assignment(root: Path, name: str, timeout: int = 60) -> list[Outcome]:
-    """Grade the reference, the blank release, every mistake and every correct variant."""
-    mutations = load_mutations(root, name)
-    with tempfile.TemporaryDirectory(prefix=f"course-selfcheck-{name}-") as tmp:
-        course = Path(tmp) / "course"  # course copies for parallel grading go beside it
-        instructor = nbgrader_run.make_course(course, root, name, timeout=timeout)
-        release = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
-        points = source.points_by_cell(instructor)
-        reference = reference_submission(instructor, release)
-        subs = {"reference": reference, "blank": release}
-        mistakes = [m for m in mutations if m.kind == "mistake"]
-        for m in mistakes:
-            if m.cell not in points:
-                raise ValueError(f"mutation {m.name!r} names cell {m.cell!r}; test cells are {sorted(points)}")
-        groups = pack(mistakes)
-        for i, group in enumerate(groups):
-            subs[f"mistakes{i}"] = apply_mutations(reference, group)
-        corrects = [m for m in mutations if m.kind == "correct"]
-        correct_groups = pack([Mutation("correct", m.name, m.code, cell=f"#{i}") for i, m in enumerate(corrects)])
-        # variants of one function need separate submissions; pack() already splits them by function
-        for i, group in enumerate(correct_groups):
-            subs[f"correct{i}"] = apply_mutations(reference, group)
-        for student, nb in subs.items():
-            nbgrader_run.submit(course, name, student, nb)
-        results = nbgrader_run.autograde(course, name, list(subs))
+@dataclass
+class Suite:
+    """The submissions of one assignment's self-check and what each should get."""
+    points: dict[str, float]
+    submissions: dict[str, nbformat.NotebookNode]
+    mistake_groups: list[list[Mutation]]
+    correct_groups: list[list[Mutation]]
 
-    total = sum(points.values())
-    outcomes = []
-    ref = results["reference"]
-    outcomes.append(Outcome("reference gets every point", not ref.error and ref.score == total,
-                            f"{ref.score:g}/{total:g} {ref.error}"))
-    blank = results["blank"]
-    outcomes.append(Outcome("untouched release gets zero", not blank.error and blank.score == 0,
-                            f"{blank.score:g}/{total:g} {blank.error}"))
-    for i, group in enumerate(groups):
-        res = results[f"mistakes{i}"]
-        for m in group:
-            cell = res.cells.get(m.cell)
-            lost_own = cell is not None and cell.score == 0
-            msg_ok = cell is not None and m.expect.lower() in cell.message.lower()
-            others = [g for g in group if g is not m]
-            # other cells keep full points unless another mistake of this submission targets them
-            untouched = [c for c in res.cells.values() if c.grade_id not in {o.cell for o in group}]
-            collateral = [c.grade_id for c in untouched if c.score != c.max_score]
-            ok = lost_own and msg_ok and not collateral and not res.error
-            detail = (f"{m.cell}: {'lost' if lost_own else 'KEPT'} its points; message "
-                      f"{'names' if msg_ok else 'does NOT name'} {m.expect!r}")
-            if collateral:
-                detail += f"; also lost points in {collateral}"
-            if not msg_ok and cell is not None:
-                detail += f"; message was: {cell.message.strip()[-300:]!r}"
-            del others
-            outcomes.append(Outcome(f"mistake caught: {m.name}", ok, detail))
-    for i, group in enumerate(correct_groups):
+    @property
+    def total(self) -> float:
+        return float(sum(self.points.values()))
+
+
+def build_suite(root: Path, name: str, release) -> Suite:
+    """The reference, the blank release, mistakes packed by test cell, correct variants by function."""
+    instructor = source.instructor_notebook(root, name)
+    points = source.points_by_cell(instructor)
+    reference = reference_submission(instructor, release)
+    mutations = load_mutations(root, name)
+    mistakes = [m for m in mutations if m.kind == "mistake"]
+    for m in mistakes:
+        if m.cell not in points:
+            raise ValueError(f"mutation {m.name!r} names cell {m.cell!r}; test cells are {sorted(points)}")
+    corrects = [m for m in mutations if m.kind == "correct"]
+    # variants of one function need separate submissions; pack() splits them by function
+    correct_groups = pack([Mutation("correct", m.name, m.code, cell=f"#{i}") for i, m in enumerate(corrects)])
+    suite = Suite(points, {"reference": reference, "blank": release}, pack(mistakes), correct_groups)
+    for i, group in enumerate(suite.mistake_groups):
+        suite.submissions[f"mistakes{i}"] = apply_mutations(reference, group)
+    for i, group in enumerate(suite.correct_groups):
+        suite.submissions[f"correct{i}"] = apply_mutations(reference, group)
+    return suite
+
+
+def grade_suite(root: Path, name: str, suite: Suite, folder: Path, timeout: int = 60,
+                workers: int = 0) -> dict[str, GradeResult]:
+    """Grade the suite's submissions with `course grade` (one folder per student in ``folder``)."""
+    for student, nb in suite.submissions.items():
+        (folder / "class" / student).mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / "class" / student / f"{name}.ipynb")
+    opts = grade.Options(name, folder / "class", out=folder / "grading", workers=workers, root=root,
+                         limits=sandbox.Limits(cell_timeout=timeout), quiet=True, progress=False)
+    return grade.grade(opts).results
+
+
+def _mistake_outcome(m: Mutation, group: list[Mutation], res: GradeResult) -> Outcome:
+    cell = res.cell(m.cell)
+    lost_own = cell is not None and cell.auto_score == 0
+    msg_ok = cell is not None and m.expect.lower() in cell.message.lower()
+    # other cells keep full points unless another mistake of this submission targets them
+    collateral = [c.grade_id for c in res.cells
+                  if c.kind == "tests" and c.grade_id not in {o.cell for o in group} and not c.passed]
+    detail = (f"{m.cell}: {'lost' if lost_own else 'KEPT'} its points; message "
+              f"{'names' if msg_ok else 'does NOT name'} {m.expect!r}")
+    if collateral:
+        detail += f"; also lost points in {collateral}"
+    if not msg_ok and cell is not None:
+        detail += f"; message was: {cell.message.strip()[-300:]!r}"
+    if res.failed:
+        detail += f"; failed to grade: {res.reason}"
+    return Outcome(f"mistake caught: {m.name}", lost_own and msg_ok and not collateral and not res.failed, detail)
+
+
+def _whole(label: str, res: GradeResult, want: float, total: float) -> Outcome:
+    got = res.score
+    return Outcome(label, got == want, f"{got if got is None else format(got, 'g')}/{total:g} {res.reason}".strip())
+
+
+def evaluate(suite: Suite, results: dict[str, GradeResult]) -> list[Outcome]:
+    """Each expectation of the suite against what grading gave."""
+    outcomes = [_whole("reference gets every point", results["reference"], suite.total, suite.total),
+                _whole("untouched release gets zero", results["blank"], 0.0, suite.total)]
+    for i, group in enumerate(suite.mistake_groups):
+        outcomes += [_mistake_outcome(m, group, results[f"mistakes{i}"]) for m in group]
+    for i, group in enumerate(suite.correct_groups):
         res = results[f"correct{i}"]
-        lost = [c.grade_id for c in res.cells.values() if c.score != c.max_score]
-        for m in group:
-            detail = f"{res.score:g}/{total:g}" + (f"; lost points in {lost}" if lost else "")
-            outcomes.append(Outcome(f"correct accepted: {m.name}", not lost and not res.error, detail))
+        lost = [c.grade_id for c in res.cells if c.kind == "tests" and not c.passed]
+        detail = f"{res.score if res.score is None else format(res.score, 'g')}/{suite.total:g}" \
+            + (f"; lost points in {lost}" if lost else "") + (f"; {res.reason}" if res.failed else "")
+        outcomes += [Outcome(f"correct accepted: {m.name}", not lost and not res.failed, detail) for m in group]
     return outcomes
+
+
+def check_assignment(root: Path, name: str, timeout: int = 60, workers: int = 0) -> list[Outcome]:
+    """Grade the reference, the blank release, every mistake and every correct variant."""
+    with tempfile.TemporaryDirectory(prefix=f"course-selfcheck-{name}-") as tmp:
+        folder = Path(tmp)
+        template, _ = course_folder.build_template(root, name, folder / "grading" / course_folder.STATE)
+        release = nbformat.read(template / "release" / name / f"{name}.ipynb", as_version=4)
+        suite = build_suite(root, name, release)
+        results = grade_suite(root, name, suite, folder, timeout, workers)
+    return evaluate(suite, results)
 
 
 def summary_row(name: str, outcomes: list[Outcome]) -> str:

@@ -14,6 +14,7 @@ outputs and stable cell ids so the generated file only changes when the source d
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import jupytext
@@ -90,6 +91,23 @@ def notebook_text(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+@functools.lru_cache(maxsize=32)
+def _instructor_text(path: Path, mtime_ns: int, size: int) -> str:
+    return notebook_text(build_notebook(path))
+
+
+def instructor_text(root: Path, name: str) -> str:
+    """The instructor notebook of an assignment, as nbgrader reads it (cached until its source changes)."""
+    path = source_path(root, name)
+    stat = path.stat()
+    return _instructor_text(path, stat.st_mtime_ns, stat.st_size)
+
+
+def instructor_notebook(root: Path, name: str) -> nbformat.NotebookNode:
+    """A fresh copy of the instructor notebook of an assignment (see :func:`instructor_text`)."""
+    return nbformat.reads(instructor_text(root, name), as_version=4)
+
+
 def source_path(root: Path, name: str) -> Path:
     return root / "solutions" / name / f"{name}.py"
 
@@ -100,7 +118,7 @@ def instructor_notebook_path(root: Path, name: str) -> Path:
 
 def build(root: Path, name: str, check: bool = False) -> tuple[Path, bool]:
     """Write (or, with ``check``, only compare) solutions/<name>/<name>.ipynb. Returns (path, changed)."""
-    text = notebook_text(build_notebook(source_path(root, name)))
+    text = instructor_text(root, name)
     target = instructor_notebook_path(root, name)
     changed = not target.exists() or target.read_text() != text
     if changed and not check:

@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat  # noqa: E402
 
-from autograder import demo, grade, paths, sandbox  # noqa: E402
+from autograder import course_folder, demo, grade, paths, sandbox  # noqa: E402
 from autograder.nbgrader_settings import CONFIG  # noqa: E402
 
 
@@ -44,7 +44,7 @@ HOSTILE = {"infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel", "mem
 
 
 def plain_nbgrader(assignment: str, class_dir: Path, course: Path, cell_timeout: int) -> tuple[float, int]:
-    template = grade.build_template(paths.ROOT, assignment, course.parent / "state")[0]  # cached after the first
+    template = course_folder.build_template(paths.ROOT, assignment, course.parent / "state")[0]  # cached after the first
     course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(CONFIG + f"c.Execute.timeout = {cell_timeout}\n")
     shutil.copytree(template / "source", course / "source")
@@ -66,7 +66,7 @@ def course_grade(assignment: str, class_dir: Path, out: Path, workers: int, run_
                  box: str) -> tuple[float, int]:
     state = out / grade.STATE
     state.mkdir(parents=True)
-    grade.build_template(paths.ROOT, assignment, state)  # what any later run finds ready
+    course_folder.build_template(paths.ROOT, assignment, state)  # what any later run finds ready
     opts = grade.Options(assignment, class_dir, out=out, workers=workers, quiet=True, progress=False,
                          limits=sandbox.Limits(**demo.DEMO_LIMITS), run_experiments=run_experiments, sandbox=box)
     start = time.perf_counter()
@@ -85,7 +85,7 @@ def main() -> None:
     box = sandbox.choose(args.sandbox)
     with tempfile.TemporaryDirectory(prefix="grade-speed-") as tmp:
         tmp = Path(tmp)
-        template = grade.build_template(paths.ROOT, a, tmp / "state")[0]
+        template = course_folder.build_template(paths.ROOT, a, tmp / "state")[0]
         release = nbformat.read(template / "release" / a / f"{a}.ipynb", as_version=4)
         samples = demo.build_class(paths.ROOT, a, tmp / "class", release, sandbox_mode="none")
         print(f"{a}: {len(samples)} demo submissions; cell time limit {demo.DEMO_LIMITS['cell_timeout']} s; "

@@ -33,6 +33,8 @@ def _conda_requirements():
             if spec in ("pip", "pip:") or spec.startswith("python"):
                 continue
             specs.add(_normalize(spec))
+        elif in_deps and re.match(r"^      - [^-]", line):  # a package only pip has, in the pip: list
+            specs.add(_normalize(line[8:].strip()))
     return specs
 
 

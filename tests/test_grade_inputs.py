@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import collect, grade, paths, sandbox, selfcheck, source
+from autograder import collect, course_folder, grade, paths, sandbox, selfcheck, source
 
 A = "gradient_checking"
 pytestmark = pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")
@@ -26,7 +26,7 @@ FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
 def notebooks(tmp_path_factory):
     """(correct, blank, total points) for assignment 01, as a student would submit them."""
     state = tmp_path_factory.mktemp("template")
-    template, _ = grade.build_template(paths.ROOT, A, state)
+    template, _ = course_folder.build_template(paths.ROOT, A, state)
     release = nbformat.read(template / "release" / A / f"{A}.ipynb", as_version=4)
     instructor = source.build_notebook(source.source_path(paths.ROOT, A))
     correct = selfcheck.reference_submission(instructor, release)

@@ -1,0 +1,134 @@
+"""The grading folder as an nbgrader course: the assignment template, the folder itself, its
+gradebook (and how it is rebuilt when a submission damaged it), files replaced atomically.
+
+    DIR/nbgrader_config.py        rendered from the grading Config (formgrader, generate_feedback)
+    DIR/source/<a>/, DIR/release/<a>/
+    DIR/gradebook.db              or any database URL nbgrader accepts
+    DIR/.course-grade/            scratch, caches, logs, the template per assignment version
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import source
+from .nbgrader_settings import nbgrader_config, render
+from .paths import tool_env
+
+STATE = ".course-grade"      # scratch and caches inside the output folder
+
+CONFIG_DOC = """nbgrader settings of this grading folder (written by `course grade` on each run, from the
+settings it graded with).
+
+Grade with `course grade`, which runs student code in a sandbox; `nbgrader formgrader` here lets you
+grade the written answers, and `nbgrader generate_feedback` regenerates feedback with hidden tests
+removed."""
+
+
+class GradebookError(RuntimeError):
+    pass
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data.encode() if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def replace_tree(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest`` so that ``dest`` is the old or the new tree, never a mix."""
+    tmp = dest.with_name(f".{dest.name}.new-{os.getpid()}")
+    old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        os.replace(dest, old)
+    os.replace(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def generate_assignment(course: Path, assignment: str, db_url: str) -> None:
+    """nbgrader's generate_assignment in ``course``: the release, and the assignment in the gradebook."""
+    from nbgrader.apps import NbGraderAPI
+    res = NbGraderAPI(config=nbgrader_config(course, db_url)).generate_assignment(assignment, force=True, create=True)
+    if not res.get("success"):
+        raise GradebookError(f"nbgrader generate_assignment {assignment} failed:\n{res.get('log', '')}\n"
+                             f"{res.get('error', '')}")
+
+
+def assignment_digest(root: Path, assignment: str) -> str:
+    return hashlib.sha256(source.instructor_text(root, assignment).encode()).hexdigest()[:16]
+
+
+def build_template(root: Path, assignment: str, state: Path) -> tuple[Path, str]:
+    """A minimal nbgrader course with the assignment generated and a fresh sqlite gradebook.
+
+    Cached in ``state`` by the hash of the instructor notebook; returns (folder, hash)."""
+    digest = assignment_digest(root, assignment)
+    folder = state / f"template-{assignment}-{digest}"
+    if (folder / "ready").exists():
+        return folder, digest
+    tmp = state / f"tmp-template-{assignment}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "source" / assignment).mkdir(parents=True)
+    (tmp / "source" / assignment / f"{assignment}.ipynb").write_text(source.instructor_text(root, assignment))
+    generate_assignment(tmp, assignment, f"sqlite:///{tmp / 'gradebook.db'}")
+    (tmp / "ready").write_text(digest)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+    return folder, digest
+
+
+def db_url_of(out: Path, db_url: str | None) -> str:
+    return db_url or f"sqlite:///{out / 'gradebook.db'}"
+
+
+def prepare(out: Path, assignment: str, template: Path, digest: str, db_url: str | None, limits) -> str:
+    """Make ``out`` an nbgrader course with the assignment in its gradebook; return the db URL."""
+    out.mkdir(parents=True, exist_ok=True)
+    url = db_url_of(out, db_url)
+    write_atomic(out / "nbgrader_config.py", render(nbgrader_config(out, db_url, limits), CONFIG_DOC))
+    replace_tree(template / "source" / assignment, out / "source" / assignment)
+    replace_tree(template / "release" / assignment, out / "release" / assignment)
+    marker = out / STATE / f"{assignment}.assignment"
+    if db_url is None and not (out / "gradebook.db").exists():
+        shutil.copy2(template / "gradebook.db", out / "gradebook.db")
+    elif not marker.exists() or marker.read_text() != f"{url}\n{digest}":
+        generate_assignment(out, assignment, url)
+    write_atomic(marker, f"{url}\n{digest}")
+    return url
+
+
+def set_aside_damaged(out: Path, db_url: str) -> Path | None:
+    """Move a damaged sqlite gradebook out of the way (kept: it may hold grades made by hand);
+    the next :func:`prepare` or :func:`generate_assignment` starts a fresh one."""
+    if not db_url.startswith("sqlite:///"):
+        return None
+    path = Path(db_url[len("sqlite:///"):])
+    if not path.exists():
+        return None
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    os.replace(path, aside)
+    for marker in (out / STATE).glob("*.assignment"):
+        marker.unlink()
+    return aside
+
+
+def mpl_cache(state: Path) -> Path:
+    """matplotlib's font cache, built once, copied into each kernel's home (saves ~0.5 s a kernel)."""
+    folder = state / "matplotlib"
+    if not any(folder.glob("fontlist-*.json")):
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                       env=tool_env(MPLCONFIGDIR=str(folder)), capture_output=True, timeout=300)
+    return folder
