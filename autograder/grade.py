@@ -189,7 +189,7 @@ def _worker_settings(opts: Options, state: Path, box: sandbox.Sandbox) -> Worker
 def _start_pool(opts: Options, state: Path, settings: WorkerSettings, jobs: int) -> Pool:
     n = max(1, min(opts.workers or os.cpu_count() or 1, jobs))
     deadline = opts.limits.notebook_timeout + 2 * opts.limits.cell_timeout + 180
-    return Pool(n, state / "logs", deadline, settings)
+    return Pool(n, state / "logs", deadline, settings, opts.out)
 
 
 def _job(opts: Options, sub: collect.Submission, fp: str, template: Path, workdir: Path,

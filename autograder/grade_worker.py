@@ -68,19 +68,18 @@ class Watchdog:
 # what the student may see (cached per assignment template)
 
 @functools.lru_cache(maxsize=8)
-def _assignment(template: str, assignment: str) -> tuple[nbformat.NotebookNode, dict[str, str], frozenset]:
-    """(release notebook, test sources with hidden tests, lines the release shows)."""
+def _assignment(template: str, assignment: str) -> tuple[nbformat.NotebookNode, dict[str, str]]:
+    """(release notebook, test sources with hidden tests)."""
     folder = Path(template)
     release = nbformat.read(folder / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     instructor = nbformat.read(folder / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    return release, nbgrader_ext.test_sources(instructor), frozenset(nbgrader_ext.visible_lines(release))
+    return release, nbgrader_ext.test_sources(instructor)
 
 
-def secrets_for(job: GradeJob, submission: nbformat.NotebookNode) -> tuple[list[str], set[str]]:
-    """(hidden-test lines this student may not see, lines they may see)."""
-    release, tests, shown = _assignment(job.template, job.assignment)
-    visible = set(shown) | nbgrader_ext.visible_lines(nbformat.v4.new_notebook(), submission)
-    return nbgrader_ext.secret_lines(tests, visible), visible
+def secrets_for(job: GradeJob, submission: nbformat.NotebookNode) -> list[str]:
+    """Hidden-test lines this student may not see (not in the release, not in their own cells)."""
+    release, tests = _assignment(job.template, job.assignment)
+    return nbgrader_ext.secret_lines(tests, nbgrader_ext.visible_text(release, submission))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,7 +170,7 @@ def _read_grades(job: GradeJob, course: Path, config, result: GradeResult) -> nb
     from nbgrader.api import Gradebook, MissingEntry
     a, s = job.assignment, job.student
     graded = nbformat.read(course / "autograded" / s / a / f"{a}.ipynb", as_version=4)
-    secrets, _ = secrets_for(job, graded)
+    secrets = secrets_for(job, graded)
     messages = {cells.grade_id(c): nbgrader_ext.cell_message(c, secrets) for c in graded.cells if cells.is_tests(c)}
     kinds = cells.graded_kinds(_assignment(job.template, a)[0])
     try:
@@ -199,8 +198,7 @@ def _feedback(job: GradeJob, course: Path, config, graded, result: GradeResult) 
     if not (fb.get("success") and page.exists()):
         result.notes.append("feedback could not be generated: " + (fb.get("error") or "")[-200:])
         return
-    secrets, visible = secrets_for(job, graded)
-    leaks = nbgrader_ext.html_leaks(page.read_text(errors="replace"), secrets, visible)
+    leaks = nbgrader_ext.html_leaks(page.read_text(errors="replace"), secrets_for(job, graded))
     if leaks:
         page.unlink()
         result.notes.append(f"feedback withheld: {len(leaks)} hidden-test lines would have shown")

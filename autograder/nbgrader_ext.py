@@ -73,21 +73,19 @@ def hidden_lines(test_sources: dict[str, str], min_length: int = 4) -> set[str]:
     return lines
 
 
-def visible_lines(release: NotebookNode, submission: NotebookNode | None = None) -> set[str]:
-    """Stripped lines a student may see: every cell of the release (lesson, stubs, visible tests)
-    and their own cells of ``submission`` (not its test cells: autograded, they hold hidden tests)."""
-    lines = set()
-    for cell in release.cells:
-        lines |= {l.strip() for l in cells.source_text(cell).split("\n")}
-    for cell in submission.cells if submission is not None else []:
-        if not cells.is_tests(cell):
-            lines |= {l.strip() for l in cells.source_text(cell).split("\n")}
-    return lines
+def visible_text(release: NotebookNode, submission: NotebookNode | None = None) -> str:
+    """The text a student may see: every cell of the release (lesson, stubs, visible tests) and
+    their own cells of ``submission`` (not its test cells: autograded, they hold hidden tests)."""
+    shown = [cells.source_text(c) for c in release.cells]
+    if submission is not None:
+        shown += [cells.source_text(c) for c in submission.cells if not cells.is_tests(c)]
+    return "\n".join(shown)
 
 
-def secret_lines(test_sources: dict[str, str], visible: set[str]) -> list[str]:
-    """Hidden-test lines that must never be shown: those not in ``visible``. Longest first."""
-    secret = sorted(hidden_lines(test_sources) - visible, key=len, reverse=True)
+def secret_lines(test_sources: dict[str, str], visible: str) -> list[str]:
+    """Hidden-test lines that must never be shown: those found nowhere in ``visible`` (a hidden
+    line the lesson also shows, even inside a sentence, is no secret). Longest first."""
+    secret = sorted((l for l in hidden_lines(test_sources) if l not in visible), key=len, reverse=True)
     if secret:  # the markers say nothing, but hide them too: a traceback then shows only placeholders
         secret += [f"### {BEGIN_HIDDEN}", f"### {END_HIDDEN}"]
     return secret
@@ -98,12 +96,10 @@ def test_sources(nb: NotebookNode) -> dict[str, str]:
     return {cells.grade_id(c): cells.source_text(c) for c in nb.cells if cells.is_tests(c)}
 
 
-def html_leaks(html_text: str, secrets: list[str], visible: set[str] = frozenset()) -> list[str]:
-    """Secret lines found in an HTML page (tags removed, entities decoded); a page line that is
-    itself visible to students (``visible``) never counts."""
+def html_leaks(html_text: str, secrets: list[str]) -> list[str]:
+    """Secret lines (see :func:`secret_lines`) found in an HTML page (tags removed, entities decoded)."""
     plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
-    lines = [l.strip() for l in plain.splitlines()]
-    body = "\n".join(l for l in lines if l and l not in visible)
+    body = "\n".join(l.strip() for l in plain.splitlines())
     return [s for s in secrets if s in body]
 
 
@@ -265,8 +261,7 @@ class HideHiddenTests(NbGraderPreprocessor):
             tests = {c.name: c.source for c in notebook.source_cells if c.name in {g.name for g in notebook.grade_cells}}
         self._sources = tests
         release = nbformat.read(self.release_notebook, as_version=4) if self.release_notebook else None
-        visible = visible_lines(release or nbformat.v4.new_notebook(), nb)
-        self._secrets = secret_lines(tests, visible)
+        self._secrets = secret_lines(tests, visible_text(release or nbformat.v4.new_notebook(), nb))
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources: ResourcesDict, cell_index: int):

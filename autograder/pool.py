@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 from .paths import tool_env
+from . import sandbox
+from .sandbox import RUN_VAR
 from .protocol import GradeJob, GradeResult, WorkerSettings
 
 
@@ -29,12 +31,12 @@ class WorkerDied(RuntimeError):
 class Worker:
     """A ``python -m autograder.grade_worker`` process in its own session, talking JSON lines."""
 
-    def __init__(self, log: Path, settings: WorkerSettings):
+    def __init__(self, log: Path, settings: WorkerSettings, run: Path):
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grade_worker", settings.to_json()],
                                      stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self._log, env=tool_env(),
+                                     stdout=subprocess.PIPE, stderr=self._log, env=tool_env(**{RUN_VAR: str(run)}),
                                      cwd=str(log.parent), start_new_session=True)
         self._buf = b""
         self.ready = False
@@ -83,6 +85,8 @@ class Worker:
             pass
 
     def kill(self) -> None:
+        """The worker, its kernels (in sessions of their own) and whatever they started."""
+        sandbox.kill_descendants(self.proc.pid, reap=False)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -105,48 +109,46 @@ class Worker:
 class Pool:
     """``n`` slots, each feeding jobs to its own worker; a hung or dead worker is replaced."""
 
-    def __init__(self, n: int, logs: Path, deadline: float, settings: WorkerSettings):
+    def __init__(self, n: int, logs: Path, deadline: float, settings: WorkerSettings, run: Path):
+        """``run``: the grading folder, named in every worker's (and kernel's) environment."""
+        self.run = run
         self.settings = settings
         self.jobs: queue.Queue = queue.Queue()
         self.results: queue.Queue = queue.Queue()
         self.deadline = deadline
         self.workers: dict[int, Worker] = {}
         self._logs = logs
-        self._lock = threading.Lock()
         self.threads = [threading.Thread(target=self._slot, args=(i,), daemon=True) for i in range(n)]
         for i in range(n):  # start the processes now: their imports overlap the preparation
-            self.workers[i] = Worker(logs / f"worker-{i}.log", settings)
+            self.workers[i] = Worker(logs / f"worker-{i}.log", settings, run)
         for t in self.threads:
             t.start()
 
     def _slot(self, i: int) -> None:
-        while True:
-            job = self.jobs.get()
-            if job is None:
-                break
-            worker = self.workers.get(i)
-            if worker is None:
-                worker = self.workers[i] = Worker(self._logs / f"worker-{i}.log", self.settings)
-            try:
-                result = worker.run(job, self.deadline)
-                if result is None:
-                    worker.dump_stack()
-                    worker.kill()
-                    self.workers.pop(i, None)
-                    result = GradeResult.failure(job, f"the grader stopped responding on this submission and was killed after "
-                                          f"{self.deadline:.0f} s")
-            except WorkerDied as exc:
-                worker.kill()
-                self.workers.pop(i, None)
-                result = GradeResult.failure(job, f"{exc} while grading this submission (the submission may have killed it)")
-            except Exception as exc:  # noqa: BLE001
-                worker.kill()
-                self.workers.pop(i, None)
-                result = GradeResult.failure(job, f"internal error in the grader: {exc}")
-            self.results.put(result)
+        while (job := self.jobs.get()) is not None:
+            self.results.put(self._grade(i, job))
         worker = self.workers.pop(i, None)
         if worker is not None:
             worker.close()
+
+    def _grade(self, i: int, job: GradeJob) -> GradeResult:
+        """The worker's result; a failed one saying why if the worker hung, died or broke."""
+        worker = self.workers.get(i)
+        if worker is None:
+            worker = self.workers[i] = Worker(self._logs / f"worker-{i}.log", self.settings, self.run)
+        try:
+            result = worker.run(job, self.deadline)
+            if result is not None:
+                return result
+            worker.dump_stack()
+            reason = f"the grader stopped responding on this submission and was killed after {self.deadline:.0f} s"
+        except WorkerDied as exc:
+            reason = f"{exc} while grading this submission (the submission may have killed it)"
+        except Exception as exc:  # noqa: BLE001
+            reason = f"internal error in the grader: {exc}"
+        worker.kill()
+        self.workers.pop(i, None)
+        return GradeResult.failure(job, reason)
 
     def submit(self, job: GradeJob) -> None:
         self.jobs.put(job)

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ENV_VAR = "COURSE_SANDBOX"
+RUN_VAR = "COURSE_GRADING_RUN"   # the grading folder, in the environment of every worker and kernel of a run
 MODES = ("auto", "bwrap", "none")
 KERNEL_NAME = "course-sandbox"
 HOME_IN_SANDBOX = "/home/student"
@@ -218,6 +219,26 @@ def write_kernelspec(kernels_dir: Path, sandbox: Sandbox, limits: Limits, *, scr
 # --------------------------------------------------------------------------------------------------
 # process helpers (in the grader)
 
+def processes_of_run(folder: Path) -> list[int]:
+    """Processes of the grading run into ``folder`` (workers, kernel launchers, bubblewrap, kernels):
+    those whose environment says so (:data:`RUN_VAR`) or whose command line names the folder."""
+    needle, marker = str(Path(folder).resolve()).encode(), f"{RUN_VAR}={Path(folder).resolve()}".encode()
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if marker in environ or needle in cmdline:
+            found.append(int(entry))
+    return found
+
+
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -247,8 +268,11 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
-def kill_descendants(pid: int | None = None, keep: set[int] | None = None) -> int:
-    """SIGKILL every process below ``pid`` (default: this one) except ``keep``; return how many."""
+def kill_descendants(pid: int | None = None, keep: set[int] | None = None, reap: bool = True) -> int:
+    """SIGKILL every process below ``pid`` (default: this one) except ``keep``; return how many.
+
+    ``reap``: also collect this process's dead children (a worker, the subreaper of its kernels; not
+    the grader, whose children are Popen objects that collect their own)."""
     pid = os.getpid() if pid is None else pid
     killed = 0
     for _ in range(5):  # processes may fork while we kill; a few rounds catch them
@@ -262,7 +286,8 @@ def kill_descendants(pid: int | None = None, keep: set[int] | None = None) -> in
             except OSError:
                 pass
         time.sleep(0.05)
-        _reap()
+        if reap:
+            _reap()
     return killed
 
 
@@ -345,6 +370,7 @@ def _set_limits(limits: dict) -> None:
 def _kernel_env(config: dict, home: str) -> dict:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env.update({
+        RUN_VAR: os.environ.get(RUN_VAR, ""),
         "PATH": os.pathsep.join([os.path.dirname(config["python"]), "/usr/local/bin", "/usr/bin", "/bin"]),
         "HOME": home,
         "TMPDIR": "/tmp",

@@ -11,6 +11,6 @@ MUTATION_TABLE: dict = {}
 
 def pytest_terminal_summary(terminalreporter):
     if MUTATION_TABLE:
-        terminalreporter.section("mutation suite (real nbgrader autograde)")
+        terminalreporter.section("mutation suite (graded by course grade: real nbgrader, sandboxed)")
         for name in sorted(MUTATION_TABLE):
             terminalreporter.write_line(MUTATION_TABLE[name])
