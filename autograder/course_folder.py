@@ -61,6 +61,8 @@ def generate_assignment(course: Path, assignment: str, db_url: str) -> None:
     """nbgrader's generate_assignment in ``course``: the release, and the assignment in the gradebook."""
     from nbgrader.apps import NbGraderAPI
     res = NbGraderAPI(config=nbgrader_config(course, db_url)).generate_assignment(assignment, force=True, create=True)
+    if "KeyboardInterrupt" in f"{res.get('log', '')}{res.get('error', '')}":
+        raise KeyboardInterrupt  # nbgrader's capture_log turned Ctrl-C into a failed result
     if not res.get("success"):
         raise GradebookError(f"nbgrader generate_assignment {assignment} failed:\n{res.get('log', '')}\n"
                              f"{res.get('error', '')}")

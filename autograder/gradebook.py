@@ -17,6 +17,15 @@ from . import course_folder, merge, outputs
 from .protocol import GradeResult
 
 
+def _damage_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged gradebook raises: sqlite and SQLAlchemy errors, nbgrader's missing entries."""
+    import sqlite3
+
+    from nbgrader.api import InvalidEntry, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
+    return sqlite3.DatabaseError, SQLAlchemyError, MissingEntry, InvalidEntry, course_folder.GradebookError
+
+
 class GradebookLost(RuntimeError):
     """The gradebook failed again right after it was rebuilt."""
 
@@ -51,12 +60,12 @@ class GradebookKeeper:
     def _guard(self, action: Callable, what: str):
         try:
             return action()
-        except Exception as exc:  # noqa: BLE001 - sqlite, SQLAlchemy and nbgrader each raise their own
+        except _damage_errors() as exc:
             why = f"the gradebook failed while {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
             self.rebuild(why)
         try:
             return action()
-        except Exception as exc:  # noqa: BLE001
+        except _damage_errors() as exc:
             raise GradebookLost(f"the gradebook failed again after it was rebuilt, while {what}: {exc}") from exc
 
     def rebuild(self, why: str) -> None:

@@ -146,7 +146,7 @@ def test_killed_run_is_finished_by_running_again(tmp_path, notebooks):
     proc.wait()
     done_before = sorted(p.stem for p in results.glob("*.json"))
     assert 2 <= len(done_before) < len(class_), "the kill should land mid-way"
-    time.sleep(1)  # the workers die with their parent
+    assert _gone(out), "workers and kernels die with the command"
     # the same settings as the command line above (other limits would be a reason to grade again)
     report = grade.grade(grade.Options(A, subs, out=out, workers=1, quiet=True, progress=False,
                                        limits=sandbox.Limits(cell_timeout=20)))
@@ -159,6 +159,79 @@ def test_killed_run_is_finished_by_running_again(tmp_path, notebooks):
         for student, text in class_.items():
             assert gb.find_submission_notebook(A, A, student).score == (total if text == correct else 0)
     assert sorted(_csv(report.csv_path)) == sorted(class_)
+
+
+def _gone(out: Path, seconds: float = 15) -> bool:
+    """No process of the run into ``out`` is left (waiting up to ``seconds`` for them to die)."""
+    deadline = time.monotonic() + seconds
+    while sandbox.processes_of_run(out) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return sandbox.processes_of_run(out) == []
+
+
+def _with_code(text: str, code: str) -> str:
+    """A submission with ``code`` run at the end of its first answer cell."""
+    nb = nbformat.reads(text, as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+    answer.source += "\n\n" + code.strip() + "\n"
+    return nbformat.writes(nb)
+
+
+def test_interrupted_run_leaves_no_process_and_says_how_to_go_on(tmp_path, notebooks):
+    """Ctrl-C (SIGINT to the command) while workers grade and kernels wait: all of them end."""
+    correct, _, _ = notebooks
+    slow = _with_code(correct, "import time\ntime.sleep(30)")
+    subs = _folders(tmp_path / "class", {f"s{i}": slow for i in range(4)})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", A, str(subs), "--out", str(out),
+                             "--workers", "2", "--no-progress"], cwd=paths.ROOT, env=paths.tool_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(sandbox.processes_of_run(out)) < 4:  # workers and kernels
+        time.sleep(0.2)
+    assert len(sandbox.processes_of_run(out)) >= 4, "the run should be grading by now"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "run the same command again" in err, err[-2000:]
+    assert _gone(out), sandbox.processes_of_run(out)
+
+
+def test_run_that_fails_midway_leaves_no_process(tmp_path, notebooks, monkeypatch):
+    """An error in the grader itself after the first result: the error goes up, nothing keeps running."""
+    correct, _, _ = notebooks
+    subs = _folders(tmp_path / "class", {f"s{i}": correct for i in range(4)})
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(grade.merge, "commit", broken)
+    with pytest.raises(OSError, match="simulated"):
+        _grade(subs, tmp_path / "out")
+    assert _gone(tmp_path / "out"), sandbox.processes_of_run(tmp_path / "out")
+
+
+def test_submission_that_truncates_the_gradebook_does_not_stop_the_run(tmp_path, notebooks):
+    """Without bubblewrap a submission can reach the gradebook: the grader rebuilds it from results/."""
+    correct, blank, total = notebooks
+    out = tmp_path / "out"
+    (tmp_path / "DAMAGE_MARKER").write_text("the hostile sample acts only where this file is\n")
+    hostile = _with_code(correct, f"""
+import os as _os
+if _os.path.exists({str(tmp_path / 'DAMAGE_MARKER')!r}):   # only ever in this test's folder
+    with open({str(out / 'gradebook.db')!r}, "r+b") as _fh:
+        _fh.truncate(0)
+print("TRUNCATED")""")
+    subs = _folders(tmp_path / "class", {"a-first": correct, "b-hostile": hostile, "c-last": blank})
+    report = _grade(subs, out, workers=1, sandbox="none")
+    assert report.gradebook_rebuilt, "the damage should have been noticed"
+    rows = _csv(report.csv_path)
+    assert sorted(rows) == ["a-first", "b-hostile", "c-last"]
+    assert [rows[s]["status"] for s in sorted(rows)] == ["graded"] * 3
+    assert [float(rows[s]["autograded_score"]) for s in sorted(rows)] == [total, total, 0]
+    assert list(out.glob("gradebook.db.damaged-*")), "the damaged gradebook is kept"
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        assert sorted(s.id for s in gb.students) == ["a-first", "b-hostile", "c-last"]
 
 
 def test_command_line_grades_regrades_and_refuses_bad_input(tmp_path, notebooks):
@@ -198,6 +271,6 @@ def test_notebook_wall_limit_stops_a_slow_submission(tmp_path, notebooks):
                                        limits=sandbox.Limits(cell_timeout=60, notebook_timeout=5)))
     assert time.monotonic() - start < 40
     result = report.results["slow"]
-    assert result["status"] == "failed"
-    assert "longer than the 5 s limit" in result["reason"], result["reason"]
+    assert result.status == "failed"
+    assert "longer than the 5 s limit" in result.reason, result.reason
     assert _csv(report.csv_path)["slow"]["status"].startswith("failed to grade: the notebook ran longer")
