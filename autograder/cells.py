@@ -35,6 +35,11 @@ def is_manual(cell: NotebookNode) -> bool:
     return bool(utils.is_grade(cell)) and bool(utils.is_solution(cell))
 
 
+def is_locked(cell: NotebookNode) -> bool:
+    """nbgrader puts its source back on autograding (test cells and read-only cells)."""
+    return bool(utils.is_locked(cell))
+
+
 def is_readonly(cell: NotebookNode) -> bool:
     return bool(utils.is_locked(cell)) and not utils.is_grade(cell) and not utils.is_solution(cell)
 

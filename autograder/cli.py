@@ -65,7 +65,7 @@ def cmd_solutions(args) -> int:
     out_root = Path(args.out).resolve() if args.out else args.root / "executed"
     failed = 0
     for name in _names(args):
-        nb = source.build_notebook(source.source_path(args.root, name))
+        nb = source.instructor_notebook(args.root, name)
         out = out_root / name
         out.mkdir(parents=True, exist_ok=True)
         try:

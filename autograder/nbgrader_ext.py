@@ -266,7 +266,6 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources: ResourcesDict, cell_index: int):
         if cells.is_tests(cell):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            cell.source = split_hidden(self._sources.get(grade_id, cell.source), self.placeholder)[0].rstrip()
+            cell.source = split_hidden(self._sources.get(cells.grade_id(cell), cell.source), self.placeholder)[0].rstrip()
         scrub_outputs(cell, self._secrets)
         return cell, resources

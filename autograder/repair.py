@@ -85,7 +85,7 @@ def _match_release(nb, release, repairs: _Repairs) -> list:
                 cell = _retype(cell, released.cell_type)
                 repairs.retyped.append(gid)
             cell.metadata["nbgrader"] = copy.deepcopy(released.metadata["nbgrader"])
-            if released.metadata["nbgrader"].get("locked") and cell.source != released.source:
+            if cells.is_locked(released) and cell.source != released.source:
                 repairs.edited.append(gid)
         out.append(cell)
     return out

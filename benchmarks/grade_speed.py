@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat  # noqa: E402
 
 from autograder import course_folder, demo, grade, paths, sandbox  # noqa: E402
-from autograder.nbgrader_settings import CONFIG  # noqa: E402
+from autograder.nbgrader_settings import nbgrader_config, render  # noqa: E402
 
 
 HOSTILE = {"infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel", "memory-bomb", "output-flood",
@@ -46,7 +46,9 @@ HOSTILE = {"infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel", "mem
 def plain_nbgrader(assignment: str, class_dir: Path, course: Path, cell_timeout: int) -> tuple[float, int]:
     template = course_folder.build_template(paths.ROOT, assignment, course.parent / "state")[0]  # cached after the first
     course.mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text(CONFIG + f"c.Execute.timeout = {cell_timeout}\n")
+    config = nbgrader_config(course)  # the course's settings, with nbgrader's own autograde chain
+    config.Execute.timeout = cell_timeout
+    (course / "nbgrader_config.py").write_text(render(config, "plain nbgrader, for comparison"))
     shutil.copytree(template / "source", course / "source")
     env = paths.tool_env()
     subprocess.run([paths.tool("nbgrader"), "generate_assignment", assignment, "--force", "--log-level=ERROR"],
