@@ -54,6 +54,23 @@ _grading_output_guard()
 del _grading_output_guard
 """
 
+# Run by IPython when the kernel starts, before any student code: the student side of the trusted
+# tests (autograder.function_server) listens on a unix socket in the kernel's runtime folder.
+FUNCTION_SERVER = """\
+def _course_function_server():
+    import os
+    path = os.environ.get("COURSE_FUNCTION_SOCKET")
+    if path:
+        from autograder.function_server import serve_in_background
+        serve_in_background(path, get_ipython())
+
+
+_course_function_server()
+del _course_function_server
+"""
+FUNCTION_SOCKET = "functions.sock"
+
+
 class Kernel:
     """A confined kernel for one submission, started before the job arrives (its start-up, about a
     second, then overlaps the previous job's feedback and the next job's preparation).
@@ -78,6 +95,7 @@ class Kernel:
         startup.mkdir(parents=True)
         (startup / "00-grading-limits.py").write_text(
             OUTPUT_GUARD.replace("LIMIT_BYTES", str(int(float(settings.limits.output_mb) * 1024 * 1024))))
+        (startup / "01-function-server.py").write_text(FUNCTION_SERVER)
         sandbox.write_kernelspec(self.dir / "spec", settings.sandbox, settings.limits,
                                  scratch=self.dir / "scratch", home=self.dir / "home", runtime=self.runtime)
         c = Config()
@@ -99,6 +117,11 @@ class Kernel:
             return bool(run_sync(self.km.is_alive)())
         except Exception:  # noqa: BLE001
             return False
+
+    @property
+    def function_socket(self) -> Path:
+        """Where the kernel serves the student's functions to the trusted tests."""
+        return self.runtime / FUNCTION_SOCKET
 
     @property
     def scratch(self) -> Path:

@@ -11,8 +11,9 @@ RESOURCE_DIR holds ``sandbox.json`` (written by :func:`write_kernelspec`). The l
 - arranges to die with its parent (the grading worker), so nothing outlives a killed grader;
 - gives the kernel a minimal environment (none of the instructor's variables, tokens or paths);
 - then, in ``bwrap`` mode, execs bubblewrap: new user/pid/net/ipc/uts namespaces (no network),
-  a read-only view of the system and of the Python installation, ``cs231n_utils`` and nothing else
-  of the course repository, a private home with a scratch folder as the working directory (the
+  a read-only view of the system and of the Python installation, ``cs231n_utils`` and ``autograder``
+  (its function server answers the trusted tests) and nothing else of the course repository (no
+  ``solutions/``, no ``mutations.toml``), a private home with a scratch folder as the working directory (the
   student's own submitted files, copied in by the worker), a tmpfs ``/tmp``, and the folder with the
   kernel's IPC sockets.
   ``solutions/``, the gradebook, the grading copy and other students' files do not exist in there.
@@ -130,9 +131,9 @@ def bwrap_base_args(bwrap: str) -> list[str]:
     for d in _python_dirs():
         if not d.startswith("/usr/"):
             args += ["--ro-bind", d, d]
-    utils = ROOT / "cs231n_utils"
-    if utils.is_dir():
-        args += ["--ro-bind", str(utils), str(utils)]
+    for package in ("cs231n_utils", "autograder"):  # autograder: the function server of the trusted tests
+        if (ROOT / package).is_dir():
+            args += ["--ro-bind", str(ROOT / package), str(ROOT / package)]
     return args
 
 
@@ -371,6 +372,7 @@ def _kernel_env(config: dict, home: str) -> dict:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env.update({
         RUN_VAR: os.environ.get(RUN_VAR, ""),
+        "COURSE_FUNCTION_SOCKET": os.path.join(config["runtime"], "functions.sock"),
         "PATH": os.pathsep.join([os.path.dirname(config["python"]), "/usr/local/bin", "/usr/bin", "/bin"]),
         "HOME": home,
         "TMPDIR": "/tmp",
