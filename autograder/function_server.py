@@ -31,6 +31,8 @@ class StudentPeer(Peer):
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
         self.handles: dict[int, object] = {}
+        self.kept: dict[int, object] = {}        # lists, dicts, arrays sent to the grader, by id
+        self.keys: dict[int, int] = {}           # id(object) -> its key in ``kept``
 
     def handle_of(self, value) -> dict:
         if len(self.handles) >= MAX_HANDLES:
@@ -38,6 +40,20 @@ class StudentPeer(Peer):
         key = len(self.handles) + 1
         self.handles[key] = value
         return {"h": key}
+
+    def identity_of(self, value) -> int:
+        if id(value) not in self.keys:
+            if len(self.kept) >= MAX_HANDLES:
+                raise WireError("too many objects kept for the grader")
+            self.keys[id(value)] = key = len(self.kept) + 1
+            self.kept[key] = value
+        return self.keys[id(value)]
+
+    def by_identity(self, key, new):
+        if key not in self.kept:
+            raise WireError("an object the grader never got from here")
+        apply_state(self.kept[key], new)
+        return self.kept[key]
 
     def from_token(self, kind: str, data):
         if kind == "h" and data in self.handles:
@@ -134,11 +150,11 @@ class Conversation:
 
     def _callback_answer(self, header: dict, blobs: list[bytes], objects: list):
         dec = Decoder(self.peer, blobs, objects)
-        for k, tree in header.get("state", []):
-            apply_state(objects[k], dec.decode(tree))
+        value = dec.decode(header.get("value")) if header["op"] == "result" else None
+        apply_states(dec, header, objects)
         if header["op"] == "error":
             raise RuntimeError(f"the grader's function raised {header.get('message', '')}")
-        return dec.decode(header.get("value"))
+        return value
 
 
 class _Failed(Exception):
@@ -170,6 +186,21 @@ def _errstate(state: dict) -> dict:
 def _warnings(caught) -> list:
     return [{"mro": [c.__name__ for c in w.category.__mro__], "message": str(w.message)[:2000]}
             for w in caught[:20]]
+
+
+def apply_states(dec: Decoder, header: dict, objects: list) -> None:
+    """Decode a message's ``state`` (after its values: the order they were encoded in) and apply it
+    to the call's argument ``objects``."""
+    state = header.get("state", [])
+    if not isinstance(state, list) or not all(isinstance(p, list) and len(p) == 2 for p in state):
+        raise WireError("a state that is not a list of pairs")
+    decoded = []
+    for k, tree in state:
+        if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < len(objects):
+            raise WireError("a state for an argument that does not exist")
+        decoded.append((objects[k], dec.decode(tree)))
+    for original, new in decoded:
+        apply_state(original, new)
 
 
 def apply_state(original, new) -> None:

@@ -30,10 +30,11 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 
-from . import cells, nbgrader_ext, repair, sandbox
+from . import cells, nbgrader_ext, repair, sandbox, trusted
 from .kernels import Kernels
 from .nbgrader_settings import nbgrader_config
 from .paths import tool_env
@@ -67,19 +68,25 @@ class Watchdog:
 # --------------------------------------------------------------------------------------------------
 # what the student may see (cached per assignment template)
 
+class Assignment(NamedTuple):
+    release: nbformat.NotebookNode     # what students got
+    tests: dict[str, str]              # grade_id -> test source, hidden tests included
+    names: list[str]                   # the functions and classes the answer cells define
+
+
 @functools.lru_cache(maxsize=8)
-def _assignment(template: str, assignment: str) -> tuple[nbformat.NotebookNode, dict[str, str]]:
-    """(release notebook, test sources with hidden tests)."""
+def _assignment(template: str, assignment: str) -> Assignment:
     folder = Path(template)
     release = nbformat.read(folder / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     instructor = nbformat.read(folder / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    return release, nbgrader_ext.test_sources(instructor)
+    names = trusted.exercise_names([cells.source_text(c) for c in cells.of_kind(instructor, "answer")])
+    return Assignment(release, nbgrader_ext.test_sources(instructor), names)
 
 
 def secrets_for(job: GradeJob, submission: nbformat.NotebookNode) -> list[str]:
     """Hidden-test lines this student may not see (not in the release, not in their own cells)."""
-    release, tests = _assignment(job.template, job.assignment)
-    return nbgrader_ext.secret_lines(tests, nbgrader_ext.visible_text(release, submission))
+    spec = _assignment(job.template, job.assignment)
+    return nbgrader_ext.secret_lines(spec.tests, nbgrader_ext.visible_text(spec.release, submission))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -115,8 +122,7 @@ def _submit(job: GradeJob, course: Path, result: GradeResult) -> nbformat.Notebo
     nb, problem = repair.read_submission(job.files[job.notebook])
     if problem:
         raise JobFailed(problem)
-    release = _assignment(job.template, job.assignment)[0]
-    nb, notes = repair.normalize(nb, release, job.run_experiments)
+    nb, notes = repair.normalize(nb, _assignment(job.template, job.assignment).release, job.run_experiments)
     result.notes += notes
     folder = course / "submitted" / job.student / job.assignment
     folder.mkdir(parents=True)
@@ -143,7 +149,8 @@ def _run_app(app_class, config, job: GradeJob) -> dict:
 
 
 def _autograde(job: GradeJob, course: Path, nb, kernels: Kernels):
-    """nbgrader autograde in a confined kernel started ahead of time; returns the job's Config."""
+    """nbgrader autograde in a confined kernel started ahead of time, then the trusted run of every
+    test cell against that kernel's functions; returns (the job's Config, the trusted outcomes)."""
     from nbgrader.converters import Autograde
     limits = job.settings.limits
     config = nbgrader_config(course, f"sqlite:///{course / 'gradebook.db'}", limits)
@@ -151,18 +158,65 @@ def _autograde(job: GradeJob, course: Path, nb, kernels: Kernels):
                                                   / f"{job.assignment}.ipynb")
     kernel = kernels.take(job.settings)
     _copy_files(job.files, job.notebook, kernel.scratch)
-    progress = nbgrader_ext.CellProgress()
-    config.Autograde.autograde_preprocessors = [nbgrader_ext.LimitedExecute.for_job(kernel.km, progress),
+    progress, spec = nbgrader_ext.CellProgress(), _assignment(job.template, job.assignment)
+    run = trusted.TrustedRun(str(kernel.function_socket), spec.tests, spec.names, float(limits.cell_timeout))
+    config.Autograde.autograde_preprocessors = [nbgrader_ext.LimitedExecute.for_job(kernel.km, progress, run),
                                                 *config.Autograde.autograde_preprocessors[1:]]
     try:
         with Watchdog(float(limits.notebook_timeout)) as dog:
             res = _run_app(Autograde, config, job)
+            outcomes = run.finish() if res.get("success") and not dog.fired else {}
     finally:
+        run.close()
         kernel.close()
         sandbox.kill_descendants()  # anything the kernel left behind
     if not res.get("success") or not (course / "autograded" / job.student / job.assignment).is_dir():
         raise JobFailed(failure_reason(res, dog.fired, limits, nb, progress.index))
-    return config
+    return config, outcomes
+
+
+def _trusted_outputs(outcome: trusted.CellOutcome) -> list:
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=outcome.printed)] if outcome.printed else []
+    if not outcome.passed:
+        outputs.append(nbformat.v4.new_output("error", ename=outcome.ename, evalue=outcome.evalue, traceback=[
+            "Traceback (the grader's own run of this test cell):", *outcome.traceback,
+            f"{outcome.ename}: {outcome.evalue}"]))
+    return outputs
+
+
+def _disagreement_note(disagree: list[str]) -> str:
+    return ("**Note from the grader.** The tests that ran in your notebook and the grader's own run of the same "
+            "tests (outside your notebook, where nothing your code does can change them) disagree on: "
+            + "; ".join(disagree) + ". The grader's run counts.")
+
+
+def _record_trusted(job: GradeJob, course: Path, config, outcomes: dict, result: GradeResult) -> None:
+    """The trusted outcomes replace the in-kernel ones: scores in the gradebook, outputs of the test
+    cells in the autograded notebook; where they differ, a note on the result and the notebook."""
+    from nbgrader.api import Gradebook
+    a, s = job.assignment, job.student
+    path = course / "autograded" / s / a / f"{a}.ipynb"
+    graded = nbformat.read(path, as_version=4)
+    disagree = []
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        for grade in gb.find_submission_notebook(a, a, s).grades:
+            outcome = outcomes.get(grade.name)
+            if outcome is None:
+                continue
+            score = float(grade.max_score) if outcome.passed else 0.0
+            if float(grade.auto_score or 0.0) != score:
+                disagree.append(f"{grade.name} (your notebook {float(grade.auto_score or 0):g}/{grade.max_score:g}, "
+                                f"grader {score:g}/{grade.max_score:g})")
+                result.disagreements.append(grade.name)
+            grade.auto_score = score
+        gb.db.commit()
+    for cell in graded.cells:
+        if cells.is_tests(cell) and cells.grade_id(cell) in outcomes:
+            cell.outputs = _trusted_outputs(outcomes[cells.grade_id(cell)])
+    if disagree:
+        result.notes.append("tampering suspected: " + _disagreement_note(disagree).split("disagree on: ")[1])
+        graded.cells.insert(0, nbformat.v4.new_markdown_cell(_disagreement_note(disagree)))
+    nbformat.write(graded, path)
 
 
 def _read_grades(job: GradeJob, course: Path, config, result: GradeResult) -> nbformat.NotebookNode:
@@ -172,7 +226,7 @@ def _read_grades(job: GradeJob, course: Path, config, result: GradeResult) -> nb
     graded = nbformat.read(course / "autograded" / s / a / f"{a}.ipynb", as_version=4)
     secrets = secrets_for(job, graded)
     messages = {cells.grade_id(c): nbgrader_ext.cell_message(c, secrets) for c in graded.cells if cells.is_tests(c)}
-    kinds = cells.graded_kinds(_assignment(job.template, a)[0])
+    kinds = cells.graded_kinds(_assignment(job.template, a).release)
     try:
         with Gradebook(config.CourseDirectory.db_url) as gb:
             snb = gb.find_submission_notebook(a, a, s)
@@ -214,7 +268,8 @@ def grade_job(job: GradeJob, kernels: Kernels) -> GradeResult:
         course = _course_copy(job)
         nb = _submit(job, course, result)
         result.timings["prepare"] = round(time.monotonic() - start, 2)
-        config = _autograde(job, course, nb, kernels)
+        config, outcomes = _autograde(job, course, nb, kernels)
+        _record_trusted(job, course, config, outcomes, result)
         result.timings["autograde"] = round(time.monotonic() - start - result.timings["prepare"], 2)
         graded = _read_grades(job, course, config, result)
         before_feedback = time.monotonic()

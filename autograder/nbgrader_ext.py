@@ -179,12 +179,14 @@ class LimitedExecute(Execute):
 
     prestarted = None                # a kernel manager with its kernel started (see ``for_job``)
     progress: CellProgress | None = None
+    trusted = None                   # a trusted.TrustedRun: runs each test cell before the kernel does
 
     @classmethod
-    def for_job(cls, km, progress: CellProgress) -> type:
+    def for_job(cls, km, progress: CellProgress, trusted=None) -> type:
         """This preprocessor for one notebook: it runs in the kernel ``km`` (started ahead of time,
-        confined) and notes each cell it starts in ``progress``."""
-        return type(cls.__name__, (cls,), {"prestarted": km, "progress": progress})
+        confined), notes each cell it starts in ``progress`` and has ``trusted`` run each test cell
+        first, against the student's functions as they are at that point."""
+        return type(cls.__name__, (cls,), {"prestarted": km, "progress": progress, "trusted": trusted})
 
     def preprocess(self, nb, resources=None, km=None):
         return super().preprocess(nb, resources, km=km or self.prestarted)
@@ -192,6 +194,8 @@ class LimitedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if self.progress is not None:
             self.progress.index = index
+        if self.trusted is not None and cells.is_tests(cell):
+            self.trusted.run(cells.grade_id(cell))
         self._output_bytes = 0
         self._flooded = False
         self._interrupted_at = 0.0

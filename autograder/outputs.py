@@ -74,7 +74,7 @@ def _csv_row(result: GradeResult, row: GradebookRow | None, points: dict[str, fl
         per_test.append(f"{got:g}" if graded else "")
     return [result.student, status, score, f"{row.max_score:g}" if row else "",
             "" if result.failed else f"{result.score:g}", f"{sum(points.values()):g}", *per_test, failed_text,
-            "; ".join(result.notes)]
+            ", ".join(result.disagreements), "; ".join(result.notes)]
 
 
 def write_csv(path: Path, results: dict[str, GradeResult], rows: dict[str, GradebookRow], points: dict[str, float]) -> None:
@@ -82,7 +82,7 @@ def write_csv(path: Path, results: dict[str, GradeResult], rows: dict[str, Grade
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["student_id", "status", "score", "max_score", "autograded_score", "autograded_max",
-                *[f"{t} ({points[t]:g})" for t in points], "failed_tests", "notes"])
+                *[f"{t} ({points[t]:g})" for t in points], "failed_tests", "tampering", "notes"])
     for s in sorted(results):
         w.writerow(_csv_row(results[s], rows.get(s), points))
     write_atomic(path, buf.getvalue())

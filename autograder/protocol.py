@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from .sandbox import Limits, Sandbox
 
-FORMAT = 2                      # bump when a stored result changes meaning
+FORMAT = 3                      # bump when a stored result changes meaning
 
 GRADED = "graded"
 NEEDS_MANUAL = "needs manual grading"
@@ -107,6 +107,7 @@ class GradeResult(_Json):
     autograded: str | None = None   # folder of the autograded notebook (worker: absolute; stored: relative)
     feedback: str | None = None     # the feedback page (worker: absolute; stored: relative)
     late_penalty: float = 0.0
+    disagreements: list[str] = field(default_factory=list)   # test cells the kernel and the trusted run judged differently
     sandbox: str = ""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)

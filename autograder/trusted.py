@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .function_server import apply_state
+from .function_server import apply_state, apply_states
 from .wire import Channel, Decoder, Encoder, Peer, WireError, frame, unframe
 
 MAX_DEPTH = 50                 # calls nested through callbacks
@@ -63,6 +63,25 @@ class TrustedPeer(Peer):
     def __init__(self, session: Session):
         self.session = session
         self.callbacks: dict[int, object] = {}
+        self.kept: dict[int, object] = {}        # key on the student side -> our object
+        self.keys: dict[int, int] = {}           # id(our object) -> key on the student side
+
+    def identity_of(self, value) -> int | None:
+        return self.keys.get(id(value))
+
+    def by_identity(self, key, new):
+        """The student side keeps this list/dict/array by identity: the same object here each time."""
+        if not isinstance(key, int) or isinstance(key, bool) or key <= 0:
+            raise WireError("an object key that is not a positive int")
+        if key in self.kept:
+            if type(self.kept[key]) is not type(new):
+                raise WireError("an object that changed its type")
+            apply_state(self.kept[key], new)
+            return self.kept[key]
+        if len(self.kept) >= 200_000:
+            raise WireError("too many objects kept")
+        self.kept[key], self.keys[id(new)] = new, key
+        return new
 
     def handle_of(self, value) -> dict:
         if isinstance(value, Handle) and value._session is self.session:
@@ -143,20 +162,19 @@ class Session:
             if op not in ("result", "error"):
                 raise WireError(f"an answer of unknown kind {str(op)[:20]!r}")
             dec = Decoder(self.peer, blobs, objects)
-            for k, tree in _state_items(header):
-                apply_state(_index(objects, k), dec.decode(tree))
+            value = dec.decode(header.get("value")) if op == "result" else None
+            apply_states(dec, header, objects)
             _replay(header)
             if op == "error":
                 raised, self.callback_error = self.callback_error, None
                 raise raised or student_error(header)  # the test's own error in a callback comes first
-            return dec.decode(header.get("value"))
+            return value
 
     def _run_callback(self, header: dict, blobs: list[bytes], objects: list) -> None:
         dec = Decoder(self.peer, blobs, objects)
-        for k, tree in _state_items(header):
-            apply_state(_index(objects, k), dec.decode(tree))
-        func = self.peer.callbacks.get(header.get("id"))
         args, kwargs = dec.decode(header.get("args")), dec.decode(header.get("kwargs"))
+        apply_states(dec, header, objects)
+        func = self.peer.callbacks.get(header.get("id"))
         if func is None or not isinstance(args, list) or not isinstance(kwargs, dict):
             raise WireError("a callback to nothing")
         enc = Encoder(self.peer, objects)
@@ -173,19 +191,6 @@ class Session:
         errstate = {k: v for k, v in np.geterr().items()}
         return self.request({"op": "call", "target": target, "errstate": errstate},
                             {"args": list(args), "kwargs": dict(kwargs)})
-
-
-def _state_items(header: dict) -> list:
-    state = header.get("state", [])
-    if not isinstance(state, list) or not all(isinstance(p, list) and len(p) == 2 for p in state):
-        raise WireError("a state that is not a list of pairs")
-    return state
-
-
-def _index(objects: list, k):
-    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < len(objects):
-        raise WireError("a state for an argument that does not exist")
-    return objects[k]
 
 
 def _replay(header: dict) -> None:
@@ -291,13 +296,34 @@ def run_cell(session: Session, grade_id: str, source: str, names: list[str], sec
     return CellOutcome(grade_id, True, printed=printed.getvalue()[:20_000])
 
 
-def run_tests(socket_path: str, tests: dict[str, str], names: list[str], seconds: float) -> dict[str, CellOutcome]:
-    """grade_id -> outcome of every test cell, run in order; unreachable functions fail every cell."""
-    try:
-        session = Session(socket_path)
-    except Unreachable as exc:
-        return {gid: CellOutcome(gid, False, "Unreachable", str(exc)) for gid in tests}
-    try:
-        return {gid: run_cell(session, gid, src, names, seconds) for gid, src in tests.items()}
-    finally:
-        session.close()
+class TrustedRun:
+    """The trusted run of one submission's test cells, cell by cell, each just before the kernel
+    runs the same cell: the student's functions are then in the very state the kernel's own run of
+    the cell finds them in (a mutable default argument, say, not yet touched by this cell)."""
+
+    def __init__(self, socket_path: str, tests: dict[str, str], names: list[str], seconds: float):
+        self.socket_path, self.tests, self.names, self.seconds = socket_path, tests, names, seconds
+        self.session: Session | None = None
+        self.outcomes: dict[str, CellOutcome] = {}
+
+    def run(self, grade_id: str) -> None:
+        if grade_id not in self.tests or grade_id in self.outcomes:
+            return
+        if self.session is None:
+            try:
+                self.session = Session(self.socket_path)
+            except Unreachable as exc:
+                self.outcomes[grade_id] = CellOutcome(grade_id, False, "Unreachable", str(exc))
+                return
+        self.outcomes[grade_id] = run_cell(self.session, grade_id, self.tests[grade_id], self.names, self.seconds)
+
+    def finish(self) -> dict[str, CellOutcome]:
+        """Every outcome; a test cell the kernel never reached is run now."""
+        for grade_id in self.tests:
+            self.run(grade_id)
+        self.close()
+        return self.outcomes
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()

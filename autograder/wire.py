@@ -13,6 +13,8 @@ each ``!Q`` length + bytes of ``np.save`` with ``allow_pickle=False``. A value i
     {"a": i}, {"s": i}                                         an array / a numpy scalar: blob i
     {"r": k}                                                   the k-th list/dict/array of this message again
     {"ar": k}                                                  the k-th list/dict/array of the call's arguments
+    {"o": [id, value]}                                         a list/dict/array the student side keeps by
+                                                               identity: id, and its contents now
     {"h": id}                                                  an object left on the student side (a handle)
     {"cb": id}                                                 a function of the trusted side (a callback)
     {"bm": [id, name]}                                         a method of a handle
@@ -50,8 +52,14 @@ class Peer:
     def handle_of(self, value) -> dict:          # a value that cannot cross: keep it, send a token
         raise WireError(f"a {type(value).__name__} cannot cross the pipe")
 
-    def from_token(self, kind: str, data):       # a token from the other side: "h", "cb" or "bm"
+    def from_token(self, kind: str, data):       # a token from the other side: "h" or "cb"
         raise WireError(f"unexpected {kind!r} in a message")
+
+    def identity_of(self, value) -> int | None:  # the id a list/dict/array is known by, if any
+        return None
+
+    def by_identity(self, key, new):             # the object known as ``key``, now holding ``new``
+        raise WireError("unexpected 'o' in a message")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -78,26 +86,35 @@ class Encoder:
             return {"s": self._blob(np.asarray(value))}
         if not by_value and id(value) in self.call_ids and isinstance(value, (list, dict, np.ndarray)):
             return {"ar": self.call_ids[id(value)]}
-        if isinstance(value, (list, dict, np.ndarray)):
-            if id(value) in self.seen:
-                return {"r": self.seen[id(value)]}
-            self.seen[id(value)] = len(self.seen)
-            self.objects.append(value)
-        if isinstance(value, np.ndarray) and value.dtype.kind in ARRAY_KINDS:
-            return {"a": self._blob(value)}
         if type(value) is tuple:
             return {"t": [self.encode(v, depth + 1) for v in value]}
-        if type(value) is list:
-            return {"l": [self.encode(v, depth + 1) for v in value]}
-        if type(value) is dict and all(type(k) is str for k in value):
-            return {"d": [[k, self.encode(v, depth + 1)] for k, v in value.items()]}
-        return self.peer.handle_of(value)
+        if not _container(value):
+            return self.peer.handle_of(value)
+        if id(value) in self.seen:
+            return {"r": self.seen[id(value)]}
+        self.seen[id(value)] = len(self.seen)
+        self.objects.append(value)
+        if isinstance(value, np.ndarray):
+            body = {"a": self._blob(value)}
+        elif type(value) is list:
+            body = {"l": [self.encode(v, depth + 1) for v in value]}
+        else:
+            body = {"d": [[k, self.encode(v, depth + 1)] for k, v in value.items()]}
+        key = None if by_value else self.peer.identity_of(value)
+        return body if key is None else {"o": [key, body]}
 
     def _blob(self, array: np.ndarray) -> int:
         buf = io.BytesIO()
         np.save(buf, np.asarray(array), allow_pickle=False)
         self.blobs.append(buf.getvalue())
         return len(self.blobs) - 1
+
+
+def _container(value) -> bool:
+    """A list, a dict with string keys or a numeric array: data that has an identity."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in ARRAY_KINDS
+    return type(value) is list or (type(value) is dict and all(type(k) is str for k in value))
 
 
 def frame(header: dict, blobs: list[bytes]) -> bytes:
@@ -206,6 +223,15 @@ class Decoder:
             raise WireError("a scalar that is not 0-d")
         return array[()]
 
+    def _o(self, data, depth):
+        key, body = _pair(data)
+        if not (isinstance(body, dict) and len(body) == 1 and next(iter(body)) in ("l", "d", "a")):
+            raise WireError("an 'o' that is not a list, dict or array")
+        slot = len(self.objects)
+        new = self.decode(body, depth + 1)
+        self.objects[slot] = kept = self.peer.by_identity(key, new)
+        return kept
+
     def _r(self, data, depth):
         return _index(self.objects, data, "r")
 
@@ -225,7 +251,7 @@ class Decoder:
         return array
 
 
-_FORMS = ("f", "c", "t", "l", "d", "a", "s", "r", "ar")
+_FORMS = ("f", "c", "t", "l", "d", "a", "s", "r", "ar", "o")
 
 
 def _bad(kind):

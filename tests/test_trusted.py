@@ -257,3 +257,32 @@ def test_warnings_are_relayed_with_their_category():
         warnings.simplefilter("always")
         trusted._replay({"warnings": [{"mro": ["RuntimeWarning", "Warning"], "message": "overflow in exp"}]})
     assert caught[0].category is RuntimeWarning
+
+
+def test_one_object_twice_in_an_answer_arrives_as_one_object_twice(serve):
+    """A cache holding the output (sigmoid's ``return out, out``) next to changed arguments."""
+    def forward(x, param):
+        out = 1 / (1 + np.exp(-x))
+        param["seen"] = [out.shape[0]]
+        return out, out
+    session = serve({"forward": forward})
+    param = {"mode": "train", "list": [1, 2]}
+    out, cache = trusted.Proxy(session, "forward")(np.zeros(3), param)
+    assert out is cache and isinstance(out, np.ndarray)
+    np.testing.assert_array_equal(out, [0.5, 0.5, 0.5])
+    assert param == {"mode": "train", "list": [1, 2], "seen": [3]}
+
+
+def test_an_object_returned_and_passed_back_is_the_students_same_object(serve):
+    """A mutable default argument shared by every call stays one object on both sides."""
+    def momentum(w, config={}):  # noqa: B006 - the classic mistake, on purpose
+        config["calls"] = config.get("calls", 0) + 1
+        return w - 1, config
+    session = serve({"momentum": momentum})
+    proxy = trusted.Proxy(session, "momentum")
+    _, first = proxy(np.zeros(2))
+    _, second = proxy(np.zeros(2))
+    assert first is second and first == {"calls": 2}
+    first["learning_rate"] = 0.5           # changed here, passed back: changed there too
+    _, third = proxy(np.zeros(2), first)
+    assert third is first and third == {"calls": 3, "learning_rate": 0.5}
