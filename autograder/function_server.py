@@ -81,8 +81,7 @@ class Conversation:
 
     @staticmethod
     def _state(enc: Encoder, objects: list) -> list:
-        return [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects)
-                if isinstance(o, (list, dict, np.ndarray))]
+        return [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects) if mutable(o)]
 
     def receive(self) -> tuple[dict, list[bytes]]:
         return unframe(self.channel.receive())
@@ -157,6 +156,11 @@ class Conversation:
         return value
 
 
+def mutable(value) -> bool:
+    """What a call may change in place, so its state goes back with the answer."""
+    return isinstance(value, (list, dict, np.ndarray, np.random.Generator))
+
+
 class _Failed(Exception):
     """A student function raised: its error, with what it printed and warned before."""
 
@@ -205,7 +209,10 @@ def apply_states(dec: Decoder, header: dict, objects: list) -> None:
 
 def apply_state(original, new) -> None:
     """Make ``original`` (an argument object of a call) hold what the other side left in it."""
-    if isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
+    if isinstance(original, np.random.Generator) and isinstance(new, np.random.Generator):
+        if original is not new and type(original.bit_generator) is type(new.bit_generator):
+            original.bit_generator.state = new.bit_generator.state
+    elif isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
         if original.shape == new.shape and original.flags.writeable:
             original[...] = new
     elif isinstance(original, dict) and isinstance(new, dict):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .function_server import apply_state, apply_states
+from .function_server import mutable, apply_state, apply_states
 from .wire import Channel, Decoder, Encoder, Peer, WireError, frame, unframe
 
 MAX_DEPTH = 50                 # calls nested through callbacks
@@ -183,8 +183,7 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - the test's own function failed: tell the student side
             self.callback_error = self.callback_error or exc
             reply = {"op": "error", "message": f"{type(exc).__name__}: {exc}"[:2000]}
-        reply["state"] = [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects)
-                          if isinstance(o, (list, dict, np.ndarray))]
+        reply["state"] = [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects) if mutable(o)]
         self.channel.send(frame(reply, enc.blobs))
 
     def call(self, target: dict, args: tuple, kwargs: dict):

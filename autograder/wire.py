@@ -11,6 +11,7 @@ each ``!Q`` length + bytes of ``np.save`` with ``allow_pickle=False``. A value i
     {"c": [re, im]}                                            a complex number
     {"t": [...]}, {"l": [...]}, {"d": [[key, value], ...]}     tuple, list, dict (string keys)
     {"a": i}, {"s": i}                                         an array / a numpy scalar: blob i
+    {"g": {...}}                                               a numpy Generator: its bit generator's state
     {"r": k}                                                   the k-th list/dict/array of this message again
     {"ar": k}                                                  the k-th list/dict/array of the call's arguments
     {"o": [id, value]}                                         a list/dict/array the student side keeps by
@@ -40,6 +41,7 @@ MAX_ITEMS = 100_000                  # values in one message
 MAX_DEPTH = 32                       # nesting of containers
 MAX_TEXT = 1_000_000                 # characters in one string
 ARRAY_KINDS = "biufc"                # bool, int, uint, float, complex
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class WireError(ValueError):
@@ -84,7 +86,7 @@ class Encoder:
             return {"c": [self.encode(value.real), self.encode(value.imag)]}
         if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
             return {"s": self._blob(np.asarray(value))}
-        if not by_value and id(value) in self.call_ids and isinstance(value, (list, dict, np.ndarray)):
+        if not by_value and id(value) in self.call_ids and _container(value):
             return {"ar": self.call_ids[id(value)]}
         if type(value) is tuple:
             return {"t": [self.encode(v, depth + 1) for v in value]}
@@ -96,6 +98,8 @@ class Encoder:
         self.objects.append(value)
         if isinstance(value, np.ndarray):
             body = {"a": self._blob(value)}
+        elif isinstance(value, np.random.Generator):
+            body = {"g": self.encode(value.bit_generator.state, depth + 1, by_value=True)}
         elif type(value) is list:
             body = {"l": [self.encode(v, depth + 1) for v in value]}
         else:
@@ -111,9 +115,11 @@ class Encoder:
 
 
 def _container(value) -> bool:
-    """A list, a dict with string keys or a numeric array: data that has an identity."""
+    """A list, a dict with string keys, a numeric array or a random Generator: data with an identity."""
     if isinstance(value, np.ndarray):
         return value.dtype.kind in ARRAY_KINDS
+    if isinstance(value, np.random.Generator):
+        return type(value.bit_generator).__name__ in BIT_GENERATORS
     return type(value) is list or (type(value) is dict and all(type(k) is str for k in value))
 
 
@@ -217,6 +223,21 @@ class Decoder:
         self.objects.append(array)
         return array
 
+    def _g(self, data, depth):
+        slot = len(self.objects)
+        self.objects.append(None)
+        state = self.decode(data, depth + 1)
+        name = state.get("bit_generator") if isinstance(state, dict) else None
+        if name not in BIT_GENERATORS:
+            raise WireError("a random generator of unknown kind")
+        generator = np.random.Generator(getattr(np.random, name)())
+        try:
+            generator.bit_generator.state = state
+        except (TypeError, ValueError, KeyError) as exc:
+            raise WireError(f"a random generator state numpy refuses ({type(exc).__name__})") from None
+        self.objects[slot] = generator
+        return generator
+
     def _s(self, data, depth):
         array = self._array(data)
         if array.ndim != 0:
@@ -225,7 +246,7 @@ class Decoder:
 
     def _o(self, data, depth):
         key, body = _pair(data)
-        if not (isinstance(body, dict) and len(body) == 1 and next(iter(body)) in ("l", "d", "a")):
+        if not (isinstance(body, dict) and len(body) == 1 and next(iter(body)) in ("l", "d", "a", "g")):
             raise WireError("an 'o' that is not a list, dict or array")
         slot = len(self.objects)
         new = self.decode(body, depth + 1)
@@ -251,7 +272,7 @@ class Decoder:
         return array
 
 
-_FORMS = ("f", "c", "t", "l", "d", "a", "s", "r", "ar", "o")
+_FORMS = ("f", "c", "t", "l", "d", "a", "g", "s", "r", "ar", "o")
 
 
 def _bad(kind):

@@ -286,3 +286,13 @@ def test_an_object_returned_and_passed_back_is_the_students_same_object(serve):
     first["learning_rate"] = 0.5           # changed here, passed back: changed there too
     _, third = proxy(np.zeros(2), first)
     assert third is first and third == {"calls": 3, "learning_rate": 0.5}
+
+
+def test_a_random_generator_crosses_by_state_and_comes_back_advanced(serve):
+    session = serve({"draw": lambda shape, rng: rng.standard_normal(shape)})
+    draw = trusted.Proxy(session, "draw")
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    first, second = draw((2, 2), rng), draw((2, 2), rng)
+    np.testing.assert_array_equal(first, twin.standard_normal((2, 2)))
+    np.testing.assert_array_equal(second, twin.standard_normal((2, 2)))  # rng advanced here too
+    assert rng.standard_normal() == twin.standard_normal()
