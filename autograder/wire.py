@@ -35,7 +35,8 @@ import time
 
 import numpy as np
 
-MAX_FRAME = 512 * 1024 * 1024        # bytes in one message
+MAX_FRAME = 320 * 1024 * 1024        # bytes in one message
+MAX_HEADER = 16 * 1024 * 1024        # bytes of JSON in one message
 MAX_ARRAY = 256 * 1024 * 1024        # bytes in one array
 MAX_ITEMS = 100_000                  # values in one message
 MAX_DEPTH = 32                       # nesting of containers
@@ -141,8 +142,8 @@ def unframe(body: bytes) -> tuple[dict, list[bytes]]:
     if len(body) < 4:
         raise WireError("a message too short for its header")
     (n,) = struct.unpack_from("!I", body, 0)
-    if n > len(body) - 4:
-        raise WireError("a header longer than its message")
+    if n > len(body) - 4 or n > MAX_HEADER:
+        raise WireError("a header longer than its message or the limit")
     try:
         header = json.loads(body[4:4 + n].decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -301,15 +302,20 @@ def _index(table: list, k, what: str):
 # a pipe end: whole frames in, whole frames out, with deadlines
 
 class Channel:
-    """Frames over a pair of file descriptors (or one socket)."""
+    """Frames over a pair of file descriptors (or one socket). With a deadline, neither side can
+    make the other wait past it: the descriptors should then be non-blocking."""
 
     def __init__(self, read_fd: int, write_fd: int):
         self.read_fd, self.write_fd = read_fd, write_fd
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, deadline: float | None = None) -> None:
         view = memoryview(data)
         while view:
-            n = os.write(self.write_fd, view)
+            _wait(self.write_fd, deadline, write=True)
+            try:
+                n = os.write(self.write_fd, view[:1 << 20])
+            except BlockingIOError:
+                continue
             view = view[n:]
 
     def receive(self, deadline: float | None = None) -> bytes:
@@ -321,13 +327,23 @@ class Channel:
     def _read(self, n: int, deadline: float | None) -> bytes:
         chunks, got = [], 0
         while got < n:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
-                    raise TimeoutError("no answer in time")
-            chunk = os.read(self.read_fd, min(n - got, 1 << 20))
+            _wait(self.read_fd, deadline, write=False)
+            try:
+                chunk = os.read(self.read_fd, min(n - got, 1 << 20))
+            except BlockingIOError:
+                continue
             if not chunk:
                 raise EOFError("the other side closed the pipe")
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
+
+
+def _wait(fd: int, deadline: float | None, write: bool) -> None:
+    """Until ``fd`` is ready (for writing or reading), or TimeoutError at the deadline."""
+    if deadline is None:
+        return
+    left = deadline - time.monotonic()
+    ready = select.select([], [fd], [], max(left, 0)) if write else select.select([fd], [], [], max(left, 0))
+    if left <= 0 or not (ready[1] if write else ready[0]):
+        raise TimeoutError("no answer in time")

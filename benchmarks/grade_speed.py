@@ -1,29 +1,29 @@
 """Seconds per notebook-submission: plain sequential `nbgrader autograde` vs `course grade`.
 
-    python benchmarks/grade_speed.py [ASSIGNMENT] [--workers 2] [--full]
+    python benchmarks/grade_speed.py [ASSIGNMENT ...] [--workers 2] [--compare REF] [--ordinary]
 
-Both grade the demo class (`course demo`'s samples: correct, blank, partial, mistakes, broken and
-hostile ones) with the same per-cell time limit. The class is the one built for a machine without
-bubblewrap, i.e. without the gradebook-wiping sample: unconfined, under plain nbgrader, it would
-truncate plain nbgrader's own gradebook.
+For each assignment (default: all of them), the demo class (`course demo`'s samples: correct,
+blank, partial, mistakes, broken and hostile ones) is graded
 
 - plain: one `nbgrader autograde ASSIGNMENT` over the whole class in a course folder, as an
-  instructor would run it (sequential, no sandbox, no limits but nbgrader's cell timeout). Setup
-  (`generate_assignment`, copying the submissions) is not timed.
-- course grade: `course grade` with --workers (default 2), from nothing (no earlier results; the
-  assignment template is prepared untimed, as a second run would find it), including worker start,
-  sandboxing, feedback HTML and the CSV.
-- with --full also `course grade --run-experiments` (runs the ungraded experiment cells after the
-  last graded cell, as plain nbgrader does), to separate parallelism from skipped work.
+  instructor would run it (sequential, no sandbox, no limits but nbgrader's cell timeout, tests in
+  the student's own kernel). Setup (`generate_assignment`, copying the submissions) is not timed.
+- course grade: `course grade --workers N` from nothing (the assignment template prepared untimed,
+  as a later run finds it), including worker start, sandboxing, the trusted run of every test
+  cell, feedback HTML and the CSV.
+- with ``--compare REF``: `course grade` as it was at git commit REF (a worktree of it), on the same
+  class, e.g. the commit before the trusted tests, to see what they cost.
 
-The ordinary part of the class (no hostile or broken submission) is timed the same way.
-
-Targets (issue): course grade at least 1.8x faster than plain, and under 2 s per submission.
-The figures are wall-clock times on this machine; other load on the machine shows in them.
+The class is the one built for a machine without bubblewrap (no gradebook-wiping sample: unconfined,
+under plain nbgrader, it would truncate plain nbgrader's own gradebook). ``--ordinary`` times only
+the submissions that run into no limit. Targets (issue 10): course grade at least 2x faster than
+plain, and at most 25 % slower than before the trusted tests. Wall-clock figures on this machine;
+other load on the machine shows in them (the load average is printed).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -76,41 +76,79 @@ def course_grade(assignment: str, class_dir: Path, out: Path, workers: int, run_
     return time.perf_counter() - start, len(report.graded_now)
 
 
+COMPARE = """
+import sys, time, json
+from pathlib import Path
+from autograder import demo, grade, sandbox
+a, subs, out, workers, box = sys.argv[1:6]
+opts = grade.Options(a, Path(subs), out=Path(out), workers=int(workers), quiet=True, progress=False,
+                     limits=sandbox.Limits(**demo.DEMO_LIMITS), sandbox=box)
+start = time.perf_counter()
+report = grade.grade(opts)
+print(json.dumps([time.perf_counter() - start, len(report.graded_now)]))
+"""
+
+
+def course_grade_at(ref: str, assignment: str, class_dir: Path, out: Path, workers: int, box: str,
+                    worktrees: Path) -> tuple[float, int]:
+    """`course grade` of git commit ``ref`` (a worktree of it, made once) on the same class."""
+    tree = worktrees / ref
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), ref], cwd=paths.ROOT, check=True,
+                       capture_output=True)
+    env = paths.tool_env(PYTHONPATH=str(tree))
+    res = subprocess.run([sys.executable, "-c", COMPARE, assignment, str(class_dir), str(out), str(workers), box],
+                         cwd=tree, env=env, capture_output=True, text=True, check=True)
+    seconds, n = json.loads(res.stdout.strip().splitlines()[-1])
+    return seconds, n
+
+
+def bench(a: str, args, box, tmp: Path) -> dict[str, float]:
+    template = course_folder.build_template(paths.ROOT, a, tmp / a / "state")[0]
+    release = nbformat.read(template / "release" / a / f"{a}.ipynb", as_version=4)
+    samples = demo.build_class(paths.ROOT, a, tmp / a / "class", release, sandbox_mode="none")
+    folder = tmp / a / "class"
+    if args.ordinary:
+        for s in samples:
+            if s.status != "failed" and s.student not in HOSTILE and (folder / s.student).is_dir():
+                shutil.copytree(folder / s.student, tmp / a / "ordinary" / s.student)
+        folder = tmp / a / "ordinary"
+    n = len([p for p in folder.iterdir() if p.is_dir()])
+    print(f"-- {a}: {n} demo submissions; cell limit {demo.DEMO_LIMITS['cell_timeout']} s; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    plain, _ = plain_nbgrader(a, folder, tmp / a / "plain", demo.DEMO_LIMITS["cell_timeout"])
+    ours, m = course_grade(a, folder, tmp / a / "ours", args.workers, False, box.mode)
+    row = {"plain": plain / n, "ours": ours / m}
+    line = (f"   plain nbgrader {plain / n:5.2f} s/sub   course grade --workers {args.workers} {ours / m:5.2f} s/sub "
+            f"({plain / ours:4.2f}x faster)")
+    if args.compare:
+        old, k = course_grade_at(args.compare, a, folder, tmp / a / "old", args.workers, box.mode, tmp / "worktrees")
+        row["old"] = old / k
+        line += f"   at {args.compare[:10]} {old / k:5.2f} s/sub (now {100 * (ours / m) / (old / k) - 100:+.0f} %)"
+    print(line, flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("assignment", nargs="?", default="gradient_checking")
+    parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--full", action="store_true", help="also time course grade --run-experiments")
+    parser.add_argument("--compare", metavar="REF", help="also time course grade at this git commit")
+    parser.add_argument("--ordinary", action="store_true", help="only submissions that run into no limit")
     parser.add_argument("--sandbox", default=None, help="auto (default), bwrap or none")
     args = parser.parse_args()
-    a = args.assignment
     box = sandbox.choose(args.sandbox)
+    print(f"{os.cpu_count()} cores; sandbox {box.mode}")
     with tempfile.TemporaryDirectory(prefix="grade-speed-") as tmp:
-        tmp = Path(tmp)
-        template = course_folder.build_template(paths.ROOT, a, tmp / "state")[0]
-        release = nbformat.read(template / "release" / a / f"{a}.ipynb", as_version=4)
-        samples = demo.build_class(paths.ROOT, a, tmp / "class", release, sandbox_mode="none")
-        print(f"{a}: {len(samples)} demo submissions; cell time limit {demo.DEMO_LIMITS['cell_timeout']} s; "
-              f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; sandbox {box.mode}")
-        # the ordinary part of the class: no submission that runs into a time, memory or output limit
-        ordinary = [s.student for s in samples if s.status != "failed" and s.student not in HOSTILE]
-        for student in ordinary:
-            shutil.copytree(tmp / "class" / student, tmp / "ordinary" / student)
-        plain_of = {}
-        for label, folder in ((f"whole demo class ({len(samples)})", "class"),
-                              (f"ordinary submissions only ({len(ordinary)})", "ordinary")):
-            print(f"-- {label}")
-            plain, n = plain_nbgrader(a, tmp / folder, tmp / f"plain-{folder}", demo.DEMO_LIMITS["cell_timeout"])
-            print(f"plain nbgrader autograde (sequential)  {plain:7.1f} s  {plain / n:5.2f} s per submission")
-            plain_of[folder] = plain
-            ours, m = course_grade(a, tmp / folder, tmp / f"ours-{folder}", args.workers, False, box.mode)
-            print(f"course grade --workers {args.workers:<2}               {ours:7.1f} s  {ours / m:5.2f} s per submission"
-                  f"   {plain / ours:4.2f}x faster")
-        if args.full:
-            full, k = course_grade(a, tmp / "class", tmp / "full", args.workers, True, box.mode)
-            print(f"course grade --workers {args.workers} --run-experiments {full:7.1f} s  {full / k:5.2f} s per submission"
-                  f"   {plain_of['class'] / full:4.2f}x faster (whole class)")
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        rows = {a: bench(a, args, box, Path(tmp)) for a in args.assignments or paths.assignments()}
+        if args.compare:
+            subprocess.run(["git", "worktree", "prune"], cwd=paths.ROOT, capture_output=True)
+    mean = {k: sum(r[k] for r in rows.values()) / len(rows) for k in next(iter(rows.values()))}
+    summary = f"mean over {len(rows)} assignments: plain {mean['plain']:.2f} s/sub, course grade {mean['ours']:.2f} " \
+              f"s/sub ({mean['plain'] / mean['ours']:.2f}x faster)"
+    if "old" in mean:
+        summary += f", at {args.compare[:10]} {mean['old']:.2f} s/sub (now {100 * mean['ours'] / mean['old'] - 100:+.0f} %)"
+    print(summary)
 
 
 if __name__ == "__main__":

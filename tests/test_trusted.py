@@ -296,3 +296,23 @@ def test_a_random_generator_crosses_by_state_and_comes_back_advanced(serve):
     np.testing.assert_array_equal(first, twin.standard_normal((2, 2)))
     np.testing.assert_array_equal(second, twin.standard_normal((2, 2)))  # rng advanced here too
     assert rng.standard_normal() == twin.standard_normal()
+
+
+def test_a_student_side_that_stops_reading_cannot_hang_the_grader(tmp_path):
+    """A kernel that accepts the connection and never reads: sending a big argument times out."""
+    import socket
+    import threading
+    import time
+    path = str(tmp_path / "mute.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    session = trusted.Session(path)
+    session.deadline = time.monotonic() + 1.0
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        trusted.Proxy(session, "f")(np.zeros(8_000_000))   # 64 MB: far more than the socket buffers
+    assert time.monotonic() - start < 5
+    server.close()
