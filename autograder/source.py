@@ -127,10 +127,9 @@ def build(root: Path, name: str, check: bool = False) -> tuple[Path, bool]:
 
 
 def points_by_cell(nb: nbformat.NotebookNode) -> dict[str, float]:
-    """grade_id -> points of every autograded test cell."""
-    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-            for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+    """grade_id -> points of every autograded test cell (see :mod:`autograder.cells`)."""
+    from .cells import test_points  # nbgrader is imported only where cells are graded
+    return test_points(nb)
 
 
 def without_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
