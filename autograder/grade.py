@@ -53,6 +53,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import collect, course_folder, merge, outputs, paths, sandbox, source
+from . import report as class_report
 from .course_folder import STATE
 from .gradebook import GradebookKeeper, GradebookLost  # noqa: F401 - callers catch it here
 from .paths import ROOT, tool_env
@@ -89,6 +90,7 @@ class Report:
     layout: str
     db_url: str = ""
     gradebook_rebuilt: list[str] = field(default_factory=list)   # why, each time
+    report_path: Path | None = None      # the class report (DIR/report_<assignment>.html)
 
 
 class GradeError(RuntimeError):
@@ -270,14 +272,17 @@ def _finish(opts: Options, book: GradebookKeeper, graded_now: list[str], skipped
     a = opts.assignment
     results = merge.load_results(opts.out, a)
     rows = book.rows(sorted(results))
-    csv_path = opts.out / f"grades_{a}.csv"
-    outputs.write_csv(csv_path, results, rows, source.points_by_cell(source.instructor_notebook(opts.root, a)))
+    csv_path, report_path = opts.out / f"grades_{a}.csv", opts.out / f"report_{a}.html"
+    points = source.points_by_cell(source.instructor_notebook(opts.root, a))
+    outputs.write_csv(csv_path, results, rows, points)
+    class_report.write(report_path, a, results, rows, points)
     seconds = time.monotonic() - start
     if not opts.quiet:
         print(outputs.summary_table(results, rows))
-        print(f"grades: {csv_path}\ngradebook: {book.db_url}\n"
+        print(f"grades: {csv_path}\nreport: {report_path}\ngradebook: {book.db_url}\n"
               f"feedback: {opts.out / 'feedback'}/<student>/{a}/{a}.html")
         if graded_now:
             print(f"graded {len(graded_now)} submissions in {seconds:.1f} s "
                   f"({seconds / len(graded_now):.2f} s per submission)")
-    return Report(results, graded_now, skipped, csv_path, seconds, box, layout, book.db_url, list(book.rebuilt))
+    return Report(results, graded_now, skipped, csv_path, seconds, box, layout, book.db_url, list(book.rebuilt),
+                  report_path)
