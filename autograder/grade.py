@@ -12,7 +12,9 @@ DIR (default ``./grading``) becomes an nbgrader course folder the instructor can
 formgrader::
 
     DIR/gradebook.db                       one gradebook (or --db, any database URL nbgrader accepts)
-    DIR/grades_<assignment>.csv            a row per student: status, score, max, per-test scores
+    DIR/grades_<assignment>.csv            a row per student: status, score, max, per-test scores, tampering
+    DIR/report_<assignment>.html           the class report: score histogram, pass share per test cell,
+                                           known mistakes the hints recognised, failures, tampering, slowest
     DIR/feedback/<student>/<a>/<a>.html    per-student feedback: score and message per test, no hidden tests
     DIR/autograded/<student>/<a>/          nbgrader's autograded notebooks (formgrader reads them)
     DIR/submitted/<student>/<a>/           a copy of what was graded
