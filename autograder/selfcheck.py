@@ -12,6 +12,16 @@ Each assignment may have ``solutions/<name>/mutations.toml``:
     name = "vectorized"                 # another correct implementation: full points
     code = '''...'''
 
+    [[spec]]
+    function = "dropout_forward"        # the graded function (or "lesson")
+    says = "p is the probability of dropping a unit"   # one requirement sentence of its docstring
+    test = "test_dropout_forward"       # the test cell that enforces it
+    mutants = ["keeps units with probability p"]       # mistakes that break only this sentence
+
+The ``[[spec]]`` list is the assignment's spec-coverage table: every requirement its docstrings and
+lesson state, the test that enforces it and at least one mutant that breaks it; a requirement is
+covered when its test cell exists and each of its mutants is caught in that cell.
+
 ``code`` holds one or more function definitions; each replaces the function of the same name in
 the reference answer. Submissions are graded exactly the way students are: by `course grade`
 (:func:`autograder.grade.grade`: its workers, sandbox, limits and nbgrader chain). The reference
@@ -43,6 +53,23 @@ class Mutation:
     code: str
     cell: str = ""
     expect: str = ""
+
+
+@dataclass
+class Requirement:
+    """One sentence of a graded function's docstring or of the lesson, and what enforces it."""
+    function: str
+    says: str
+    test: str
+    mutants: list[str]
+
+
+def load_spec(root: Path, name: str) -> list[Requirement]:
+    path = root / "solutions" / name / "mutations.toml"
+    if not path.exists():
+        return []
+    return [Requirement(e["function"], e["says"], e.get("test", ""), list(e.get("mutants", [])))
+            for e in tomllib.loads(path.read_text()).get("spec", [])]
 
 
 def load_mutations(root: Path, name: str) -> list[Mutation]:
@@ -206,21 +233,47 @@ def evaluate(suite: Suite, results: dict[str, GradeResult]) -> list[Outcome]:
     return outcomes
 
 
+def spec_outcomes(spec: list[Requirement], points: dict[str, float], mistakes: list[Mutation],
+                  outcomes: list[Outcome]) -> list[Outcome]:
+    """A requirement is covered when its test cell exists, it names a mutant, and each of its mutants
+    is a mistake of the suite aimed at that very cell and caught there (with its own message)."""
+    caught = {o.label.removeprefix("mistake caught: "): o for o in outcomes if o.label.startswith("mistake caught")}
+    cell_of = {m.name: m.cell for m in mistakes}
+    out = []
+    for r in spec:
+        problems = [] if r.test in points else [f"no test cell {r.test!r}" if r.test else "no test named"]
+        problems += [] if r.mutants else ["no mutant"]
+        for m in r.mutants:
+            o = caught.get(m)
+            if o is None:
+                problems.append(f"no mistake named {m!r}")
+            elif not o.ok or cell_of.get(m) != r.test:
+                problems.append(f"mutant {m!r} not caught in {r.test}: {o.detail[:200]}")
+        out.append(Outcome(f"requirement covered: {r.function}: {r.says}", not problems,
+                           "; ".join(problems) or f"{r.test} catches {len(r.mutants)} mutant(s)"))
+    return out
+
+
 def check_assignment(root: Path, name: str, timeout: int = 60, workers: int = 0) -> list[Outcome]:
-    """Grade the reference, the blank release, every mistake and every correct variant."""
+    """Grade the reference, the blank release, every mistake and every correct variant; then the
+    spec-coverage table against what the mistakes gave."""
     with tempfile.TemporaryDirectory(prefix=f"course-selfcheck-{name}-") as tmp:
         folder = Path(tmp)
         template, _ = course_folder.build_template(root, name, folder / "grading" / course_folder.STATE)
         release = nbformat.read(template / "release" / name / f"{name}.ipynb", as_version=4)
         suite = build_suite(root, name, release)
         results = grade_suite(root, name, suite, folder, timeout, workers)
-    return evaluate(suite, results)
+    outcomes = evaluate(suite, results)
+    mistakes = [m for group in suite.mistake_groups for m in group]
+    return outcomes + spec_outcomes(load_spec(root, name), suite.points, mistakes, outcomes)
 
 
 def summary_row(name: str, outcomes: list[Outcome]) -> str:
     caught = [o for o in outcomes if o.label.startswith("mistake caught")]
     accepted = [o for o in outcomes if o.label.startswith("correct accepted")]
-    base = [o for o in outcomes if not o.label.startswith(("mistake", "correct"))]
+    covered = [o for o in outcomes if o.label.startswith("requirement covered")]
+    base = [o for o in outcomes if not o.label.startswith(("mistake", "correct", "requirement"))]
     return (f"{name:<24} {sum(o.ok for o in caught):>3}/{len(caught):<3} mistakes caught   "
             f"{sum(o.ok for o in accepted):>3}/{len(accepted):<3} correct variants accepted   "
+            f"{sum(o.ok for o in covered):>3}/{len(covered):<3} requirements covered   "
             f"reference/blank {'ok' if all(o.ok for o in base) else 'FAIL'}")

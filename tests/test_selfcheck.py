@@ -52,3 +52,22 @@ def test_pack_never_puts_two_mistakes_of_one_cell_together():
     assert len(groups) == 2
     for g in groups:
         assert len({m.cell for m in g}) == len(g)
+
+
+def test_a_requirement_is_covered_only_by_a_caught_mutant_of_its_own_test_cell():
+    mistakes = [selfcheck.Mutation("mistake", "m-a", "", cell="test_a"),
+                selfcheck.Mutation("mistake", "m-b", "", cell="test_b"),
+                selfcheck.Mutation("mistake", "m-kept", "", cell="test_a")]
+    outcomes = [selfcheck.Outcome("mistake caught: m-a", True, ""), selfcheck.Outcome("mistake caught: m-b", True, ""),
+                selfcheck.Outcome("mistake caught: m-kept", False, "test_a: KEPT its points")]
+    spec = [selfcheck.Requirement("f", "covered", "test_a", ["m-a"]),
+            selfcheck.Requirement("f", "no test", "test_zzz", ["m-a"]),
+            selfcheck.Requirement("f", "no mutant", "test_a", []),
+            selfcheck.Requirement("f", "mutant of another cell", "test_a", ["m-b"]),
+            selfcheck.Requirement("f", "mutant kept its points", "test_a", ["m-kept"]),
+            selfcheck.Requirement("f", "unknown mutant", "test_a", ["nope"])]
+    got = selfcheck.spec_outcomes(spec, {"test_a": 2, "test_b": 1}, mistakes, outcomes)
+    assert [o.ok for o in got] == [True, False, False, False, False, False]
+    assert "no test cell" in got[1].detail and "no mutant" in got[2].detail and "no mistake named" in got[5].detail
+    row = selfcheck.summary_row("x", outcomes + got)
+    assert "1/6   requirements covered" in row
