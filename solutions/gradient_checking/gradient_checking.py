@@ -141,8 +141,22 @@ check_array("numerical_gradient(sum(x**2), x)", grad, 2 * x_before, rtol=1e-6, a
                 "a one-sided difference (f(x+h) - f(x)) / h: use (f(x+h) - f(x-h)) / (2h)": 2 * x_before + h,
                 "a one-sided difference (f(x) - f(x-h)) / h: use (f(x+h) - f(x-h)) / (2h)": 2 * x_before - h,
                 "dividing by h instead of 2h": 4 * x_before,
+                "nudging every entry of x at once: nudge one entry at a time (x + h e_i) and leave the "
+                "others alone": np.full(x.shape, 2 * x_before.sum()),
             },
             hint="The gradient of sum(x**2) is 2x.")
+check_array("x after numerical_gradient returned", x, x_before, rtol=0, atol=0,
+            hint="Put every entry of x back to its old value after nudging it.")
+
+# f must see the very array you were given: this f reads the caller's x, not its argument
+x = rng.standard_normal(4)
+w = rng.standard_normal(4)
+x_before = x.copy()
+grad = numerical_gradient(lambda _: float(np.sum(w * x ** 2)), x)
+check_array("numerical_gradient(f, x) for an f that reads the caller's x (not its argument)", grad,
+            2 * w * x_before, rtol=1e-6, atol=1e-8,
+            mistakes={"nudging a copy of x: nudge x itself (x[ix] = old + h), callers rely on f seeing the very "
+                      "array they passed": np.zeros(4)})
 check_array("x after numerical_gradient returned", x, x_before, rtol=0, atol=0,
             hint="Put every entry of x back to its old value after nudging it.")
 
@@ -157,6 +171,14 @@ check_array("numerical_gradient(sum(x**3), x, h=0.1)", grad, 3 * x ** 2 + h ** 2
                 "dividing by h instead of 2h": 2 * (3 * x ** 2 + h ** 2),
                 "ignoring the argument h (a fixed step)": 3 * x ** 2,
             })
+
+# the default step: for small x the h^2 of the centered difference of sum(x**3) shows which h was used
+x = rng.uniform(0.01, 0.02, size=(5,))
+check_array("numerical_gradient(sum(x**3), x) without h, x in [0.01, 0.02]",
+            numerical_gradient(lambda v: float(np.sum(v ** 3)), x.copy()), 3 * x ** 2 + 1e-5 ** 2,
+            rtol=1e-9, atol=0,
+            hint="The default step is h=1e-5: def numerical_gradient(f, x, h=1e-5). For sum(x**3) the centered "
+                 "difference is 3x^2 + h^2.")
 ### BEGIN HIDDEN TESTS
 # any shape, including 3-D and a single entry
 x = rng.standard_normal((2, 3, 2))
@@ -197,7 +219,7 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     Inputs:
     - f: callable taking an array of x's shape S and returning an array of dout's shape T.
     - x: float array of shape S, modified during the computation and restored.
-    - dout: upstream gradient, float array of shape T (the shape of f(x)).
+    - dout: upstream gradient, float array of shape T (the shape of f(x)). Not modified.
     - h: the step, a positive float.
 
     Returns dx, a float array of shape S with
@@ -227,11 +249,27 @@ rng = np.random.default_rng(202)
 x = rng.standard_normal((4, 3))
 w = rng.standard_normal((3, 5))
 dout = rng.standard_normal((4, 5))
-x_before = x.copy()
+x_before, dout_before = x.copy(), dout.copy()
 dx = numerical_gradient_array(lambda v: v @ w, x, dout)
-check_array("numerical_gradient_array(x @ w, x, dout)", dx, dout @ w.T, rtol=1e-6, atol=1e-8,
-            mistakes={"forgetting dout (summing the change of every output unweighted)": np.ones_like(dout) @ w.T},
+check_array("numerical_gradient_array(x @ w, x, dout)", dx, dout_before @ w.T, rtol=1e-6, atol=1e-8,
+            mistakes={"forgetting dout (summing the change of every output unweighted)": np.ones_like(dout) @ w.T,
+                      "dividing by h instead of 2h": 2 * dout_before @ w.T},
             hint="dx[i] = sum((f(x + h e_i) - f(x - h e_i)) * dout) / (2h).")
+check_array("x after numerical_gradient_array returned", x, x_before, rtol=0, atol=0,
+            hint="Put every entry of x back to its old value after nudging it.")
+check_array("dout after numerical_gradient_array returned", dout, dout_before, rtol=0, atol=0,
+            hint="numerical_gradient_array changed dout in place: the caller still needs it. Compute into new arrays.")
+
+# f must see the very array you were given: this f reads the caller's x, not its argument
+x = rng.standard_normal(3)
+a = rng.standard_normal((2, 3))
+dout = rng.standard_normal(2)
+x_before = x.copy()
+check_array("numerical_gradient_array(f, x, dout) for an f that reads the caller's x (not its argument)",
+            numerical_gradient_array(lambda _: a @ x, x, dout), a.T @ dout,
+            rtol=1e-6, atol=1e-8,
+            mistakes={"nudging a copy of x: nudge x itself (x[ix] = old + h), callers rely on f seeing the very "
+                      "array they passed": np.zeros(3)})
 check_array("x after numerical_gradient_array returned", x, x_before, rtol=0, atol=0,
             hint="Put every entry of x back to its old value after nudging it.")
 
@@ -246,6 +284,15 @@ check_array("numerical_gradient_array(tanh(x), x, dout, h=1e-2)",
                 "dividing by h instead of 2h": 2 * expected,
                 "ignoring the argument h (a fixed step)": (1 - np.tanh(x) ** 2) * dout,
             })
+
+# the default step: for small x the h^2 of the centered difference of x**3 shows which h was used
+x = rng.uniform(0.01, 0.02, size=(5,))
+dout = rng.uniform(0.5, 1.5, size=(5,))
+check_array("numerical_gradient_array(x**3, x, dout) without h, x in [0.01, 0.02]",
+            numerical_gradient_array(lambda v: v ** 3, x.copy(), dout.copy()), (3 * x ** 2 + 1e-5 ** 2) * dout,
+            rtol=1e-9, atol=0,
+            hint="The default step is h=1e-5: def numerical_gradient_array(f, x, dout, h=1e-5). For x**3 the "
+                 "centered difference is 3x^2 + h^2.")
 ### BEGIN HIDDEN TESTS
 # f returning x itself: the result must be copied before x changes again
 x = rng.standard_normal((2, 3))
@@ -302,7 +349,16 @@ def relative_error(a, b):
 import numpy as np
 from cs231n_utils.testing import check_scalar, check_no_warnings
 
-check_scalar("relative_error(1.0, 1.1)", relative_error(1.0, 1.1), 0.1 / 1.1, rtol=1e-9,
+from cs231n_utils.testing import HintError
+
+try:
+    rel = relative_error(1.0, 1.1)
+except NotImplementedError:
+    raise
+except Exception as exc:
+    raise HintError(f"relative_error(1.0, 1.1) raised {type(exc).__name__} ({exc}). a and b may be plain "
+                    "floats: np.asarray(a, dtype=float) turns them into 0-d arrays that array code handles.") from None
+check_scalar("relative_error(1.0, 1.1)", rel, 0.1 / 1.1, rtol=1e-9,
              mistakes={"dividing by |a| only: use max(|a|, |b|)": 0.1,
                        "dividing by |a| + |b|: use max(|a|, |b|)": 0.1 / 2.1})
 check_scalar("relative_error(1.1, 1.0)", relative_error(1.1, 1.0), 0.1 / 1.1, rtol=1e-9,
@@ -312,7 +368,7 @@ check_scalar("relative_error(a, a)", relative_error(a, a.copy()), 0.0, atol=0)
 rel = check_no_warnings("relative_error(zeros, zeros)", relative_error, np.zeros(3), np.zeros(3),
                         hint="Where a and b are both 0 the error is 0: don't divide 0 by 0.")
 check_scalar("relative_error(zeros, zeros)", rel, 0.0, atol=0,
-             hint="Where a and b are both 0 the error is 0: don't divide 0 by 0.")
+             hint="Where a and b are both 0 the error is 0: don't divide 0 by 0 (0 / 0 is nan).")
 ### BEGIN HIDDEN TESTS
 # the worst entry, not the mean; signs handled by absolute values
 a = np.array([1.0, 1.0, 1.0, 1.0])
@@ -351,7 +407,7 @@ def crosses_kink(x, h=1e-5, kinks=(0.0,)):
     - kinks: a sequence of floats, the points where the function's derivative jumps
       (0 for ReLU; 0 and 1 for a function clipped to [0, 1]).
 
-    Returns a boolean array of shape S (a numpy bool for a scalar x): True where
+    Returns a boolean array of shape S (one boolean, shape (), for a scalar x): True where
     x - h < k < x + h for at least one k in kinks.
     """
     # Hint: compare x against each kink (a loop over kinks is fine) and combine with |.
@@ -375,10 +431,22 @@ check_array("crosses_kink([-1, -3e-6, 0, 3e-6, 1], h=1e-5)", crosses_kink(x, h=1
                       np.array([False, False, True, True, False]),
                       "checking only one side of the interval (the kink may be above x or below it)":
                       np.array([False, True, True, False, False])})
-x = np.array([0.5, 0.99999, 1.2])
-check_array("crosses_kink([0.5, 0.99999, 1.2], h=1e-4, kinks=(0.0, 1.0))",
+# the interval is open: a kink exactly at x - h or x + h is not crossed
+x = np.array([0.25, -0.25, 0.125, -0.5])
+check_array("crosses_kink([0.25, -0.25, 0.125, -0.5], h=0.25, kinks=(0.0,))", crosses_kink(x, h=0.25, kinks=(0.0,)),
+            np.array([False, False, True, False]), dtype_kind="b",
+            mistakes={"counting a kink exactly at x - h or x + h: the interval is open, x - h < k < x + h strictly":
+                      np.array([True, True, True, False]),
+                      "ignoring the argument h: the interval is (x - h, x + h)": np.array([False, False, False, False])})
+x = np.array([0.5, 1.000004, 1.2])
+check_array("crosses_kink([0.5, 1.000004, 1.2], h=1e-4, kinks=(0.0, 1.0))",
             crosses_kink(x, h=1e-4, kinks=(0.0, 1.0)), np.array([False, True, False]), dtype_kind="b",
             hint="Check every kink in `kinks`, not only 0.")
+# the defaults
+x = np.array([-2e-5, -5e-6, 5e-6, 2e-5])
+check_array("crosses_kink([-2e-5, -5e-6, 5e-6, 2e-5]) without h and kinks", crosses_kink(x),
+            np.array([False, True, True, False]), dtype_kind="b",
+            hint="The defaults are h=1e-5 and kinks=(0.0,): def crosses_kink(x, h=1e-5, kinks=(0.0,)).")
 ### BEGIN HIDDEN TESTS
 x = np.array([[2.0, 2.05], [1.5, -3.0]])
 check_array("crosses_kink(x of shape (2, 2), h=0.1, kinks=(2.1,))", crosses_kink(x, h=0.1, kinks=(2.1,)),
@@ -392,6 +460,10 @@ small, large = crosses_kink(x, h=0.05), crosses_kink(x, h=0.55)
 check_array("crosses_kink(linspace(-1, 1, 21), h=0.05)", small, np.abs(x) < 0.05, dtype_kind="b")
 check_array("crosses_kink(linspace(-1, 1, 21), h=0.55)", large, np.abs(x) < 0.55, dtype_kind="b",
             hint="Use the argument h: the interval is (x - h, x + h).")
+# a scalar x gives one boolean
+check_array("crosses_kink(4e-6) for a scalar x", np.asarray(crosses_kink(4e-6)), np.array(True), dtype_kind="b",
+            hint="For a scalar x return one boolean (shape ()), not an array of shape (1,): np.asarray(x) keeps "
+                 "the shape of x.")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
