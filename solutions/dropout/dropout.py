@@ -132,8 +132,9 @@ def dropout_forward(x, dropout_param):
     - dropout_param: dict with
       - 'p': probability of DROPPING each unit, a float in [0, 1);
       - 'mode': 'train' or 'test';
-      - 'seed' (optional): an int; draw the mask from np.random.default_rng(dropout_param.get('seed')),
-        so the same seed always gives the same mask and no seed gives a fresh mask at every call.
+      - 'seed' (optional): an int. The same seed always gives the same mask, different seeds give
+        different masks, and without a seed every call draws a fresh mask
+        (np.random.default_rng(dropout_param.get('seed')) does all three).
 
     Returns (out, cache):
     - out: float array of shape S. Train mode: out = x * mask / (1 - p), where mask[i] is 1 with
@@ -164,7 +165,7 @@ def dropout_forward(x, dropout_param):
 
 # %% kind="tests" grade_id="test_dropout_forward" points=5
 import numpy as np
-from cs231n_utils.testing import check_array, check_scalar
+from cs231n_utils.testing import HintError, check_array, check_scalar
 
 rng = np.random.default_rng(600)
 x = rng.uniform(0.5, 1.5, size=(500, 500))  # no zeros, so out == 0 marks exactly the dropped units
@@ -208,7 +209,11 @@ check_array("dropout_forward(x, {'p': 0.3, 'mode': 'test'})[0]", out_test, x, rt
             hint="In test mode use every unit, unscaled and without a mask: out = x.")
 
 # p = 0 in train mode is the identity
-out0, _ = dropout_forward(x, {"p": 0.0, "mode": "train", "seed": 2})
+try:
+    out0, _ = dropout_forward(x, {"p": 0.0, "mode": "train", "seed": 2})
+except ValueError as exc:
+    raise HintError(f"dropout_forward(x, {{'p': 0.0, 'mode': 'train', 'seed': 2}}) raised ValueError ({exc}): "
+                    "p = 0 is allowed (no dropout); refuse only p < 0 or p >= 1.") from None
 check_array("dropout_forward(x, {'p': 0.0, 'mode': 'train', 'seed': 2})[0]", out0, x, rtol=1e-12, atol=0,
             hint="With p = 0 no unit is dropped and 1 / (1 - p) = 1: keep a unit when its uniform number is >= p.")
 
@@ -320,7 +325,7 @@ def dropout_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient dL/dout, float array of shape S. Not modified.
-    - cache: from dropout_forward.
+    - cache: from dropout_forward. Not modified (it may be used again).
 
     Returns dx = dL/dx, float array of shape S: dout * mask / (1 - p) in train mode, with the mask of
     the forward pass (0 exactly where a unit was dropped); dout in test mode.
@@ -338,12 +343,19 @@ def dropout_backward(dout, cache):
 import numpy as np
 from cs231n_utils.testing import check_array, check_backward
 
+
+def forward_on_copy(x_in, param):
+    """dropout_forward on a copy of x_in, out in the shape of x_in (the cell of dropout_forward grades its shape)."""
+    out, cache = dropout_forward(x_in.copy(), param)
+    return np.reshape(np.array(out, dtype=float), x_in.shape), cache
+
+
 rng = np.random.default_rng(602)
 x = rng.choice([-1.0, 1.0], size=(200, 300)) * rng.uniform(0.5, 1.5, size=(200, 300))  # no zeros
 dout = rng.standard_normal((200, 300))
 dout_before = dout.copy()
 p = 0.4
-out, cache = dropout_forward(x.copy(), {"p": p, "mode": "train", "seed": 5})
+out, cache = forward_on_copy(x, {"p": p, "mode": "train", "seed": 5})
 dx = dropout_backward(dout, cache)
 check_array("dx = dropout_backward(dout, cache) (train mode, p=0.4)", dx, shape=x.shape)
 check_array("dout after dropout_backward", dout, dout_before, rtol=0, atol=0,
@@ -369,7 +381,7 @@ check_array("dx (train mode, p=0.4)", dx, expected, rtol=1e-10, atol=1e-12,
             hint="dx = dout * mask / (1 - p) with the mask of the forward pass.")
 
 # test mode: the forward pass is the identity, so dx = dout (or the gradient of your own test-mode forward)
-out, cache = dropout_forward(x.copy(), {"p": p, "mode": "test"})
+out, cache = forward_on_copy(x, {"p": p, "mode": "test"})
 dx = dropout_backward(dout, cache)
 expected = dout_before * (out / x)
 if isinstance(dx, np.ndarray) and dx.shape == x.shape and np.allclose(dx, dout_before, rtol=1e-12, atol=0):
@@ -378,12 +390,44 @@ check_array("dropout_backward(dout, cache) in test mode (p=0.4)", dx, expected, 
             mistakes={"scaling the gradient by 1 - p in test mode": dout_before * (1 - p),
                       "dividing the gradient by 1 - p in test mode": dout_before / (1 - p)},
             hint="In test mode the forward pass is the identity, so dx = dout.")
+check_array("dout after dropout_backward in test mode", dout, dout_before, rtol=0, atol=0,
+            hint="dropout_backward changed dout in place: the caller still needs it. Compute into a new array.")
+
+# a forward pass without a seed: a backward pass that draws a mask again (even from the same seed) cannot agree
+out, cache = forward_on_copy(x, {"p": p, "mode": "train"})
+dx = dropout_backward(dout, cache)
+check_array("dx where the forward pass without a seed dropped the unit (out == 0)", dx[out == 0],
+            np.zeros(int(np.sum(out == 0))), rtol=0, atol=0, hint=new_mask_hint)
+expected = dout_before * (out / x)
+by_the_formula = dout_before * (out != 0) / (1 - p)
+if isinstance(dx, np.ndarray) and dx.shape == x.shape and np.allclose(dx, by_the_formula, rtol=1e-10, atol=1e-12):
+    expected = by_the_formula
+check_array("dx after a forward pass without a seed (train mode, p=0.4)", dx, expected, rtol=1e-10, atol=1e-12,
+            hint=new_mask_hint)
+
+# zeros in x: a kept unit whose x is 0 has out == 0 too, and still passes its gradient on. The mask your forward
+# pass draws for a seed does not depend on x, so a second call on x without zeros shows it.
+x0 = x.copy()
+x0[:, ::3] = 0.0
+x1 = np.where(x0 == 0, 1.0, x0)
+param = {"p": p, "mode": "train", "seed": 21}
+out0, cache0 = forward_on_copy(x0, dict(param))
+out1 = np.array(forward_on_copy(x1, dict(param))[0], dtype=float, copy=True)
+again = np.array(forward_on_copy(x1, dict(param))[0], dtype=float, copy=True)
+if np.array_equal(out1, again):  # (a forward pass that ignores the seed loses the points of its own cell)
+    slope = out1 / x1
+    dx = dropout_backward(dout, cache0)
+    check_array("dropout_backward(dout, cache) for x with zeros (p=0.4, seed 21)", dx, dout_before * slope,
+                rtol=1e-10, atol=1e-12,
+                mistakes={"rebuilding the mask from out != 0: a kept unit whose x is 0 has out == 0 as well. Keep "
+                          "the mask of the forward pass in the cache": dout_before * slope * (x0 != 0)},
+                hint=new_mask_hint)
 ### BEGIN HIDDEN TESTS
 # another shape and p; the cache can be used twice
 x = rng.choice([-1.0, 1.0], size=(20, 30, 40)) * rng.uniform(0.5, 1.5, size=(20, 30, 40))
 dout = rng.standard_normal(x.shape)
 p = 0.8
-out, cache = dropout_forward(x.copy(), {"p": p, "mode": "train", "seed": 6})
+out, cache = forward_on_copy(x, {"p": p, "mode": "train", "seed": 6})
 dx = dropout_backward(dout, cache)
 check_array("dx where the forward pass dropped the unit (p=0.8, x of shape (20, 30, 40))", dx[out == 0],
             np.zeros(int(np.sum(out == 0))), rtol=0, atol=0, hint=new_mask_hint)
@@ -393,20 +437,26 @@ if isinstance(dx, np.ndarray) and dx.shape == x.shape and np.allclose(dx, by_the
     expected = by_the_formula
 check_array("dx (p=0.8, x of shape (20, 30, 40))", dx, expected, rtol=1e-10, atol=1e-12,
             mistakes={"forgetting the scale 1/(1 - p) in the backward pass": dout * (out != 0)})
+dx = np.array(dx, dtype=float, copy=True)  # the first answer as it was, whatever the second call changes
 check_array("a second dropout_backward(dout, cache) with the same cache", dropout_backward(dout, cache), dx,
             rtol=0, atol=0, hint="dropout_backward changed its cache (or dout) in place: compute into a new array. "
                                  + new_mask_hint)
-# p = 0: the gradient passes unchanged
-out, cache = dropout_forward(x.copy(), {"p": 0.0, "mode": "train", "seed": 6})
-check_array("dropout_backward(dout, cache) for p=0 in train mode", dropout_backward(dout, cache), dout,
-            rtol=1e-12, atol=0)
+# p = 0: the gradient passes unchanged (if your forward pass accepts p = 0, which its cell grades)
+try:
+    out, cache = forward_on_copy(x, {"p": 0.0, "mode": "train", "seed": 6})
+except ValueError:
+    cache = None
+if cache is not None:
+    check_array("dropout_backward(dout, cache) for p=0 in train mode", dropout_backward(dout, cache), dout,
+                rtol=1e-12, atol=0)
 # numerical gradient of your forward pass with a fixed seed (if your forward repeats its mask for a seed
 # and leaves x alone, which the cell of dropout_forward grades)
 x_small = rng.standard_normal((6, 7))
 param = {"p": 0.5, "mode": "train", "seed": 11}
 x_probe = x_small.copy()
 first = dropout_forward(x_probe, dict(param))[0].copy()
-if np.array_equal(x_probe, x_small) and np.array_equal(first, dropout_forward(x_small.copy(), dict(param))[0]):
+if (np.array_equal(x_probe, x_small) and np.shape(first) == x_small.shape
+        and np.array_equal(first, dropout_forward(x_small.copy(), dict(param))[0])):
     check_backward(dropout_forward, dropout_backward, {"x": x_small, "dropout_param": param}, grad_names=["x"],
                    hints={"dx": "dx = dout * mask / (1 - p) with the mask of the forward pass."})
 ### END HIDDEN TESTS
