@@ -84,7 +84,10 @@ class TrustedPeer(Peer):
         return new
 
     def handle_of(self, value) -> dict:
-        if isinstance(value, Handle) and value._session is self.session:
+        if isinstance(value, Handle):
+            if value._peer is not self:
+                raise Unreachable("an object from your functions that was lost when the grader had to "
+                                  "reconnect (after an earlier call ran out of time)")
             return {"h": value._key}
         if callable(value):
             key = len(self.callbacks) + 1
@@ -94,7 +97,7 @@ class TrustedPeer(Peer):
 
     def from_token(self, kind: str, data):
         if kind == "h" and isinstance(data, int) and not isinstance(data, bool):
-            return Handle(self.session, data)
+            return Handle(self, data)
         raise WireError(f"unexpected {kind!r} from the student's side")
 
 
@@ -104,7 +107,6 @@ class Session:
     def __init__(self, path: str, connect_timeout: float = 10.0):
         self.path, self.deadline, self.depth = path, None, 0
         self.callback_error: Exception | None = None   # raised by a test's function called back
-        self.peer = TrustedPeer(self)
         self.sock = None
         self._connect(connect_timeout)
 
@@ -118,6 +120,7 @@ class Session:
             raise Unreachable(f"the grader could not reach your functions ({exc})") from None
         sock.setblocking(False)  # every read and write waits at most until the cell's deadline
         self.sock, self.channel = sock, Channel(sock.fileno(), sock.fileno())
+        self.peer = TrustedPeer(self)  # a new connection is a new conversation: handles and keys start afresh
 
     def reconnect(self) -> None:
         """A fresh connection (the old one may be stuck in a call that ran out of time)."""
@@ -235,18 +238,26 @@ class Proxy:
 
 
 class Handle:
-    """An object that stayed in the student's kernel (a cache, an instance): passed back as is."""
+    """An object that stayed in the student's kernel (a cache, an instance): passed back as is.
+    It belongs to one connection (``_peer``); after a reconnect it can no longer be used."""
 
-    def __init__(self, session: Session, key: int):
-        self._session, self._key = session, key
+    def __init__(self, peer: TrustedPeer, key: int):
+        self._peer, self._key = peer, key
+
+    def _live_session(self) -> Session:
+        session = self._peer.session
+        if session.peer is not self._peer:
+            raise Unreachable("an object from your functions that was lost when the grader had to reconnect "
+                              "(after an earlier call ran out of time)")
+        return session
 
     def __call__(self, *args, **kwargs):
-        return self._session.call({"h": self._key}, args, kwargs)
+        return self._live_session().call({"h": self._key}, args, kwargs)
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._session.request({"op": "getattr", "h": self._key, "name": name}, {})
+        return self._live_session().request({"op": "getattr", "h": self._key, "name": name}, {})
 
     def __repr__(self) -> str:
         return f"<student object #{self._key}>"

@@ -316,3 +316,23 @@ def test_a_student_side_that_stops_reading_cannot_hang_the_grader(tmp_path):
         trusted.Proxy(session, "f")(np.zeros(8_000_000))   # 64 MB: far more than the socket buffers
     assert time.monotonic() - start < 5
     server.close()
+
+
+def test_after_a_reconnect_old_objects_are_refused_and_new_ones_work(serve):
+    """Keys start afresh on a new connection: an old handle must not reach a new object."""
+    import time
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+    session = serve({"box": lambda v: Box(v), "slow": lambda: time.sleep(2), "unbox": lambda b: b.v})
+    old = trusted.Proxy(session, "box")(np.ones(2))
+    session.deadline = time.monotonic() + 0.3
+    with pytest.raises(TimeoutError):
+        trusted.Proxy(session, "slow")()
+    session.deadline = None
+    session.reconnect()
+    new = trusted.Proxy(session, "box")([1, 2, 3])
+    assert trusted.Proxy(session, "unbox")(new) == [1, 2, 3]
+    with pytest.raises(trusted.Unreachable, match="lost when the grader had to reconnect"):
+        trusted.Proxy(session, "unbox")(old)
