@@ -202,7 +202,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     - gamma: scale, float array of shape (D,).
     - beta: shift, float array of shape (D,).
     - bn_param: dict, read and updated in place:
-      - 'mode': 'train' or 'test' (required);
+      - 'mode': 'train' or 'test';
       - 'eps': added to the variance inside the square root (default 1e-5);
       - 'momentum': of the running averages, in [0, 1] (default 0.9);
       - 'running_mean', 'running_var': float arrays of shape (D,); zeros and ones if absent.
@@ -213,7 +213,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     Test mode: the same formula with running_mean and running_var; the averages are not changed.
 
     Returns (out, cache): out, float array of shape (N, D); cache: what the backward passes need.
-    Raises ValueError if the mode is not 'train' or 'test', or the momentum is not in [0, 1].
+    Raises ValueError naming the bad value if the mode is not 'train' or 'test', or the momentum is
+    not in [0, 1].
     """
     # Hint: x.mean(axis=0) and x.var(axis=0) (np.var divides by N); bn_param.get(key, default) reads
     # an entry that may be absent; finish train mode with bn_param["running_mean"] = ... .
@@ -326,20 +327,27 @@ out, _ = batchnorm_forward(x, gamma, beta, {"mode": "train", "running_mean": np.
 check_array("out in train mode with running averages 100 and 50 in bn_param", out, fresh, rtol=1e-12, atol=1e-12,
             hint="Train mode normalizes with the batch's own mean and variance; the running averages are only "
                  "updated, and used in test mode.")
+# no 'eps' in bn_param: the default 1e-5, inside the square root; feature 0 has a variance of about 1e-5
+x = rng.standard_normal((40, 3)) * np.array([3e-3, 1.0, 2e-4]) + np.array([1.0, 0.0, -2.0])
+gamma, beta = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.0, -0.5])
+mu, var = x.mean(axis=0), x.var(axis=0)
+out, _ = batchnorm_forward(x, gamma, beta, {"mode": "train"})
+check_array("out in train mode with no 'eps' in bn_param, for features of variance about 1e-5, 1 and 4e-8", out,
+            gamma * (x - mu) / np.sqrt(var + 1e-5) + beta, rtol=1e-9, atol=1e-12,
+            hint="bn_param has no 'eps' here: the default eps is 1e-5, added to the variance inside the square root.",
+            mistakes={"eps outside the square root": gamma * (x - mu) / (np.sqrt(var) + 1e-5) + beta})
 # a batch of one example: its variance is 0, the output is beta, without a warning
 out, _ = check_no_warnings("batchnorm_forward(x, ...) for a batch of one example", batchnorm_forward,
                            rng.standard_normal((1, 3)), gamma, beta, {"mode": "train"}, hint=eps_hint)
 check_array("out for a batch of one example (x - mean = 0)", out, beta[None, :], atol=1e-9, hint=eps_hint)
 ### END HIDDEN TESTS
 
-# %% kind="tests" grade_id="test_batchnorm_test" points=4
+# %% kind="tests" grade_id="test_batchnorm_test" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises
+from cs231n_utils.testing import HintError, check_array
 
 rng = np.random.default_rng(11)
 gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 3.0])
-check_raises(ValueError, batchnorm_forward, rng.standard_normal((6, 3)), gamma, beta, {"mode": "eval"},
-             must_mention="eval", what="bn_param['mode'] = 'eval'")
 
 # one training step updates the running averages, the momentum on the old value
 N = 4000
@@ -353,7 +361,9 @@ running_hint = ("after a train-mode pass, bn_param['running_mean'] = momentum * 
                 "both written back into bn_param.")
 check_array("bn_param['running_mean'] after one train-mode pass (momentum 0.9)", bn_param.get("running_mean"),
             0.9 * rm0 + 0.1 * mu, rtol=1e-9, atol=1e-12, hint=running_hint,
-            mistakes={"the momentum on the wrong term: 0.1 * old + 0.9 * batch mean": 0.1 * rm0 + 0.9 * mu,
+            mistakes={"the momentum on the wrong term: 0.1 * old + 0.9 * batch mean (or a default momentum of 0.1, "
+                      "PyTorch's convention: PyTorch's momentum is our 1 - m, and our default is 0.9)":
+                      0.1 * rm0 + 0.9 * mu,
                       "the running averages are not written back into bn_param": rm0,
                       "the running average replaced by the batch mean": mu})
 check_array("bn_param['running_var'] after one train-mode pass (momentum 0.9)", bn_param.get("running_var"),
@@ -365,10 +375,13 @@ check_array("bn_param['running_var'] after one train-mode pass (momentum 0.9)", 
 # test mode normalizes with the running averages and changes nothing
 rm, rv = np.array([1.0, -2.0, 0.5]), np.array([4.0, 1.0, 2.25])
 x = 2 * rng.standard_normal((5, 3))
+x_before = x.copy()
 bn_param = {"mode": "test", "running_mean": rm.copy(), "running_var": rv.copy()}
 out, _ = batchnorm_forward(x, gamma, beta, bn_param)
+check_array("x after a test-mode batchnorm_forward(x, ...)", x, x_before, rtol=0, atol=0,
+            hint="batchnorm_forward changed its input x in place (x -= running_mean?): compute into new arrays.")
 check_array("out in test mode (running_mean = [1, -2, 0.5], running_var = [4, 1, 2.25])", out,
-            gamma * (x - rm) / np.sqrt(rv + 1e-5) + beta, rtol=1e-5,
+            gamma * (x - rm) / np.sqrt(rv + 1e-5) + beta, rtol=1e-5, atol=1e-4,
             hint="test mode computes gamma * (x - running_mean) / sqrt(running_var + eps) + beta.",
             mistakes={"test mode uses the batch statistics: it must use the running averages": gamma * (
                 x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5) + beta,
@@ -390,7 +403,7 @@ except KeyError as exc:
                     "no running averages yet (they are absent), create them as zeros (mean) and ones (variance) of "
                     "shape (D,), in either mode.") from None
 check_array("out in test mode when bn_param has no running averages (mean 0, variance 1)", out,
-            gamma * x / np.sqrt(1 + 1e-5) + beta, rtol=1e-5,
+            gamma * x / np.sqrt(1 + 1e-5) + beta, rtol=1e-5, atol=1e-4,
             hint="absent running averages are zeros (mean) and ones (variance).")
 
 # after many training batches, the running averages match the data's statistics
@@ -428,17 +441,45 @@ check_array("bn_param['running_mean'] after one train-mode pass from no running 
 check_array("bn_param['running_var'] after one train-mode pass from no running averages",
             bn_param.get("running_var"), 0.9 + 0.1 * x.var(axis=0), rtol=1e-4,
             hint="absent running averages start as zeros (mean) and ones (variance), then get updated.")
-# test mode does not change x; a bad momentum is refused
-x = rng.standard_normal((4, 2))
+# test mode with tiny running variances and a large eps: eps inside the square root there too
+x = rng.standard_normal((5, 3))
 x_before = x.copy()
-batchnorm_forward(x, np.ones(2), np.zeros(2), {"mode": "test", "running_mean": np.ones(2), "running_var": np.ones(2)})
+rm, rv = np.array([0.2, -0.1, 0.0]), np.array([1e-4, 0.01, 1.0])
+bn_param = {"mode": "test", "eps": 0.1, "running_mean": rm.copy(), "running_var": rv.copy()}
+out, _ = batchnorm_forward(x, gamma, beta, bn_param)
 check_array("x after a test-mode batchnorm_forward(x, ...)", x, x_before, rtol=0, atol=0,
             hint="batchnorm_forward changed its input x in place: compute into new arrays.")
-check_raises(ValueError, batchnorm_forward, x, np.ones(2), np.zeros(2), {"mode": "train", "momentum": 1.5},
-             must_mention="1.5", what="bn_param['momentum'] = 1.5")
-check_raises(ValueError, batchnorm_forward, x, np.ones(2), np.zeros(2), {"mode": "Test"}, must_mention="Test",
-             what="bn_param['mode'] = 'Test'")
+check_array("out in test mode with running_var = [1e-4, 0.01, 1] and bn_param['eps'] = 0.1", out,
+            gamma * (x - rm) / np.sqrt(rv + 0.1) + beta, rtol=1e-9, atol=1e-12,
+            hint="test mode computes gamma * (x - running_mean) / sqrt(running_var + eps) + beta.",
+            mistakes={"eps outside the square root in test mode: divide by sqrt(running_var + eps)":
+                      gamma * (x - rm) / (np.sqrt(rv) + 0.1) + beta,
+                      "test mode ignoring bn_param['eps'] (0.1 here)": gamma * (x - rm) / np.sqrt(rv + 1e-5) + beta})
+check_array("bn_param['running_var'] after a test-mode pass", bn_param.get("running_var"), rv, rtol=0, atol=0,
+            hint="test mode must not update the running averages.")
 ### END HIDDEN TESTS
+
+# %% kind="tests" grade_id="test_batchnorm_args" points=1
+import numpy as np
+from cs231n_utils.testing import HintError, check_raises
+
+# a bad mode or momentum is refused with a ValueError naming the value; momentum 0 and 1 are allowed
+rng = np.random.default_rng(16)
+x = rng.standard_normal((6, 3))
+gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 3.0])
+for mode in ("eval", "Test"):
+    check_raises(ValueError, batchnorm_forward, x, gamma, beta, {"mode": mode}, must_mention=mode,
+                 what=f"bn_param['mode'] = {mode!r}")
+for momentum in (1.5, -0.1):
+    check_raises(ValueError, batchnorm_forward, x, gamma, beta, {"mode": "train", "momentum": momentum},
+                 must_mention=str(momentum), what=f"bn_param['momentum'] = {momentum}")
+for momentum in (0.0, 1.0):
+    try:
+        batchnorm_forward(x, gamma, beta, {"mode": "train", "momentum": momentum})
+    except ValueError as exc:
+        raise HintError(f"batchnorm_forward refused bn_param['momentum'] = {momentum} ({exc}): the momentum may be "
+                        "anything in [0, 1], both ends included (1 keeps the running averages, 0 replaces them by the "
+                        "batch statistics).") from None
 
 # %% [markdown] kind="readonly" grade_id="md-batchnorm-backward"
 # ## Exercise 2: batchnorm backward by the computational graph
@@ -456,6 +497,7 @@ def batchnorm_backward(dout, cache):
     Inputs:
     - dout: upstream gradient dL/dout, float array of shape (N, D).
     - cache: from batchnorm_forward in train mode.
+    Neither dout nor the cache is modified.
 
     Returns (dx, dgamma, dbeta): dx of shape (N, D); dgamma and dbeta of shape (D,), summed over the batch.
     """
@@ -500,11 +542,13 @@ check_backward(batchnorm_forward, batchnorm_backward,
 x = rng.standard_normal((6, 3))
 dout = rng.standard_normal((6, 3))
 dout_before = dout.copy()
-_, cache = batchnorm_forward(x, np.ones(3), np.zeros(3), {"mode": "train"})
+_, cache = batchnorm_forward(x, np.array([0.5, 2.0, -1.5]), np.zeros(3), {"mode": "train"})
 first = batchnorm_backward(dout, cache)
 check_array("dout after batchnorm_backward(dout, cache)", dout, dout_before, rtol=0, atol=0,
             hint="batchnorm_backward changed dout in place: compute into new arrays.")
 second = batchnorm_backward(dout, cache)
+check_array("dout after a second batchnorm_backward(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="batchnorm_backward changed dout in place: compute into new arrays.")
 check_array("dx of a second batchnorm_backward with the same cache", second[0], first[0], rtol=1e-12, atol=0,
             hint="batchnorm_backward changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
@@ -565,7 +609,8 @@ check_backward(batchnorm_forward, batchnorm_backward_alt,
 # Implement `spatial_batchnorm_forward(x, gamma, beta, bn_param)` for `x` of shape (N, C, H, W) and
 # its backward pass: one mean and one variance per **channel**, over axes (0, 2, 3); `gamma`, `beta`
 # and the running averages have shape (C,); `bn_param` works exactly as in `batchnorm_forward`
-# (mode, eps, momentum, running averages created if absent, a `ValueError` for a bad mode). You may
+# (mode, eps, momentum, running averages created if absent, a `ValueError` for a bad mode or momentum,
+# `x` never changed in place). You may
 # compute directly with `axis=(0, 2, 3)` and `keepdims=True`, or reshape and call your batchnorm
 # functions.
 
@@ -576,11 +621,15 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     Inputs:
     - x: float array of shape (N, C, H, W). Not modified.
     - gamma, beta: float arrays of shape (C,).
-    - bn_param: dict as for batchnorm_forward ('mode', 'eps', 'momentum', 'running_mean' and
-      'running_var' of shape (C,)), updated in place.
+    - bn_param: dict as for batchnorm_forward, updated in place: 'mode'; 'eps' (default 1e-5, inside
+      the square root); 'momentum' (default 0.9, in [0, 1]); 'running_mean' and 'running_var' of shape
+      (C,), zeros and ones if absent (in either mode), updated in train mode only.
 
+    Train mode: per channel, the mean and biased variance over axes (0, 2, 3) normalize x, and the
+    running averages are updated as in batchnorm_forward. Test mode: the running averages normalize x.
     Returns (out, cache): out of shape (N, C, H, W); cache for spatial_batchnorm_backward.
-    Raises ValueError if the mode is not 'train' or 'test', or the momentum is not in [0, 1].
+    Raises ValueError naming the bad value if the mode is not 'train' or 'test', or the momentum is
+    not in [0, 1].
     """
     # Hint: statistics over axis=(0, 2, 3); reshape (C,) arrays to (1, C, 1, 1) to broadcast.
     ### BEGIN SOLUTION
@@ -646,7 +695,7 @@ def spatial_batchnorm_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_spatial_batchnorm" points=3
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_raises
+from cs231n_utils.testing import HintError, check_array, check_backward
 
 rng = np.random.default_rng(14)
 N, C, H, W = 4, 3, 5, 6
@@ -654,7 +703,10 @@ x = rng.standard_normal((N, C, H, W)) * np.array([1.0, 4.0, 2.0])[None, :, None,
     + np.array([0.0, 5.0, -3.0])[None, :, None, None]
 gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 3.0])
 g4, b4 = gamma[None, :, None, None], beta[None, :, None, None]
+x_before = x.copy()
 out, _ = spatial_batchnorm_forward(x, gamma, beta, {"mode": "train"})
+check_array("x after spatial_batchnorm_forward(x, ...)", x, x_before, rtol=0, atol=0,
+            hint="spatial_batchnorm_forward changed its input x in place (x -= mean?): compute into new arrays.")
 check_array("out of spatial_batchnorm_forward for x of shape (4, 3, 5, 6)", out, shape=x.shape)
 check_array("out.mean(axis=(0, 2, 3)), the mean of each channel (should be beta)", out.mean(axis=(0, 2, 3)), beta,
             rtol=1e-7, atol=1e-9, hint="x.reshape(-1, C) without first moving the channels last mixes the channels "
@@ -668,6 +720,8 @@ def standardize(z, axis):
 
 
 check_array("out in train mode", out, g4 * standardize(x, (0, 2, 3)) + b4, rtol=1e-7, atol=1e-9,
+            hint="out = gamma * (x - mean_c) / sqrt(var_c + eps) + beta with each channel's mean and biased variance "
+                 "over axes (0, 2, 3); bn_param has no 'eps' here: the default eps is 1e-5.",
             mistakes={"each (c, h, w) position normalized over the batch only (axis 0): spatial batchnorm pools each "
                       "channel over axes (0, 2, 3)": g4 * standardize(x, 0) + b4,
                       "each example and channel normalized over (2, 3) (instance norm): include the batch axis 0":
@@ -676,15 +730,27 @@ bn_param = {"mode": "train"}
 spatial_batchnorm_forward(x, gamma, beta, bn_param)
 check_array("bn_param['running_mean'] after one train-mode pass", bn_param.get("running_mean"),
             0.1 * x.mean(axis=(0, 2, 3)), rtol=1e-9, atol=1e-12,
-            hint="one running mean per channel, shape (C,): 0.9 * zeros + 0.1 * the channel means.")
+            hint="one running mean per channel, shape (C,): 0.9 * zeros + 0.1 * the channel means.",
+            mistakes={"a default momentum of 0.1 (PyTorch's convention): our default is 0.9":
+                      0.9 * x.mean(axis=(0, 2, 3))})
+check_array("bn_param['running_var'] after one train-mode pass", bn_param.get("running_var"),
+            0.9 + 0.1 * x.var(axis=(0, 2, 3)), rtol=1e-9, atol=1e-12,
+            hint="one running variance per channel, shape (C,): 0.9 * ones + 0.1 * the channel variances.")
 
-# test mode uses the running averages
+# test mode uses the running averages and changes nothing
 rm, rv = np.array([1.0, -2.0, 0.5]), np.array([4.0, 1.0, 2.25])
 x = rng.standard_normal((2, 3, 4, 4))
-out, _ = spatial_batchnorm_forward(x, gamma, beta, {"mode": "test", "running_mean": rm, "running_var": rv})
+x_before = x.copy()
+bn_param = {"mode": "test", "running_mean": rm.copy(), "running_var": rv.copy()}
+out, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
+check_array("x after a test-mode spatial_batchnorm_forward(x, ...)", x, x_before, rtol=0, atol=0,
+            hint="spatial_batchnorm_forward changed its input x in place: compute into new arrays.")
 check_array("out in test mode", out, g4 * (x - rm[None, :, None, None]) / np.sqrt(rv[None, :, None, None] + 1e-5) + b4,
             rtol=1e-5, mistakes={"test mode uses the batch statistics: it must use the running averages":
                                      g4 * standardize(x, (0, 2, 3)) + b4})
+for key, value in (("running_mean", rm), ("running_var", rv)):
+    check_array(f"bn_param[{key!r}] after a test-mode pass", bn_param.get(key), value, rtol=0, atol=0,
+                hint="test mode must not update the running averages.")
 
 sp_hints = {"dx": "batchnorm's dx per channel, with M = N * H * W values and the sums over axes (0, 2, 3).",
             "dgamma": "dgamma = sum of dout * x_hat over axes (0, 2, 3), shape (C,).",
@@ -693,22 +759,57 @@ check_backward(spatial_batchnorm_forward, spatial_batchnorm_backward,
                {"x": 2 * rng.standard_normal((2, 3, 4, 5)) + 1, "gamma": rng.uniform(0.5, 2.0, size=3),
                 "beta": rng.standard_normal(3), "bn_param": {"mode": "train"}}, hints=sp_hints)
 ### BEGIN HIDDEN TESTS
-check_raises(ValueError, spatial_batchnorm_forward, x, gamma, beta, {"mode": "eval"}, must_mention="eval",
-             what="bn_param['mode'] = 'eval'")
+# no running averages yet: test mode uses mean 0 and variance 1
+x = rng.standard_normal((2, 3, 2, 2))
+try:
+    out, _ = spatial_batchnorm_forward(x, gamma, beta, {"mode": "test"})
+except KeyError as exc:
+    raise HintError(f"spatial_batchnorm_forward(x, gamma, beta, {{'mode': 'test'}}) raised KeyError {exc}: when "
+                    "bn_param has no running averages yet (they are absent), create them as zeros (mean) and ones "
+                    "(variance) of shape (C,), in either mode.") from None
+check_array("out in test mode when bn_param has no running averages (mean 0, variance 1)", out,
+            g4 * x / np.sqrt(1 + 1e-5) + b4, rtol=1e-7, atol=1e-9,
+            hint="absent running averages are zeros (mean) and ones (variance).")
+# the momentum comes from bn_param
+x = rng.standard_normal((3, 2, 4, 4)) + np.array([1.0, -2.0])[None, :, None, None]
+rm0, rv0 = np.array([0.5, 0.5]), np.array([2.0, 3.0])
+bn_param = {"mode": "train", "momentum": 0.7, "running_mean": rm0.copy(), "running_var": rv0.copy()}
+spatial_batchnorm_forward(x, np.ones(2), np.zeros(2), bn_param)
+check_array("bn_param['running_mean'] after one train-mode pass with momentum 0.7", bn_param.get("running_mean"),
+            0.7 * rm0 + 0.3 * x.mean(axis=(0, 2, 3)), rtol=1e-9, atol=1e-12,
+            mistakes={"a fixed momentum 0.9 instead of bn_param['momentum']": 0.9 * rm0 + 0.1 * x.mean(axis=(0, 2, 3))})
 # another shape, a given eps; H = W = 1 is plain batchnorm
 x = 3 * rng.standard_normal((3, 2, 2, 7)) - 1
 out, _ = spatial_batchnorm_forward(x, np.array([2.0, 0.5]), np.array([1.0, -1.0]), {"mode": "train", "eps": 0.2})
 mu, var = x.mean(axis=(0, 2, 3), keepdims=True), x.var(axis=(0, 2, 3), keepdims=True)
-check_array("out in train mode for x of shape (3, 2, 2, 7), eps = 0.2", out,
-            np.array([2.0, 0.5])[None, :, None, None] * (x - mu) / np.sqrt(var + 0.2)
-            + np.array([1.0, -1.0])[None, :, None, None], rtol=1e-9, atol=1e-12)
+g2, b2 = np.array([2.0, 0.5])[None, :, None, None], np.array([1.0, -1.0])[None, :, None, None]
+check_array("out in train mode for x of shape (3, 2, 2, 7), eps = 0.2", out, g2 * (x - mu) / np.sqrt(var + 0.2) + b2,
+            rtol=1e-9, atol=1e-12,
+            mistakes={"ignoring bn_param['eps'] (0.2 here) and using 1e-5": g2 * (x - mu) / np.sqrt(var + 1e-5) + b2,
+                      "eps outside the square root": g2 * (x - mu) / (np.sqrt(var) + 0.2) + b2})
 x = rng.standard_normal((10, 4, 1, 1))
 out, _ = spatial_batchnorm_forward(x, np.ones(4), np.zeros(4), {"mode": "train"})
-check_array("out for x of shape (10, 4, 1, 1) (plain batchnorm)", out, standardize(x, 0), rtol=1e-9, atol=1e-12)
+check_array("out for x of shape (10, 4, 1, 1) (plain batchnorm)", out, standardize(x, 0), rtol=1e-9, atol=1e-12,
+            hint="bn_param has no 'eps' here: the default eps is 1e-5.")
 check_backward(spatial_batchnorm_forward, spatial_batchnorm_backward,
                {"x": rng.standard_normal((3, 2, 3, 2)), "gamma": rng.uniform(-2.0, 2.0, size=2),
                 "beta": rng.standard_normal(2), "bn_param": {"mode": "train", "eps": 0.1}}, hints=sp_hints)
 ### END HIDDEN TESTS
+
+# %% kind="tests" grade_id="test_spatial_batchnorm_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# a bad mode or momentum is refused with a ValueError naming the value
+rng = np.random.default_rng(17)
+x = rng.standard_normal((2, 3, 2, 2))
+gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 3.0])
+for mode in ("eval", "Test"):
+    check_raises(ValueError, spatial_batchnorm_forward, x, gamma, beta, {"mode": mode}, must_mention=mode,
+                 what=f"bn_param['mode'] = {mode!r}")
+for momentum in (1.5, -0.1):
+    check_raises(ValueError, spatial_batchnorm_forward, x, gamma, beta, {"mode": "train", "momentum": momentum},
+                 must_mention=str(momentum), what=f"bn_param['momentum'] = {momentum}")
 
 # %% [markdown] kind="readonly" grade_id="md-layernorm"
 # ## Exercise 5: layer normalization
@@ -767,31 +868,48 @@ def layernorm_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_layernorm" points=3
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings
+from cs231n_utils.testing import HintError, check_array, check_backward, check_no_warnings
 
 rng = np.random.default_rng(15)
 N, D = 5, 6
 x = rng.standard_normal((N, D)) * np.array([1.0, 3.0, 0.5, 10.0, 2.0])[:, None] \
     + np.array([0.0, 4.0, -2.0, 50.0, 1.0])[:, None]
 x[2] *= 2  # row 2 has variance >= 1 too
-out, _ = layernorm_forward(x, np.ones(D), np.zeros(D), {})
+x_before = x.copy()
+ln_param = {}
+out, _ = layernorm_forward(x, np.ones(D), np.zeros(D), ln_param)
+check_array("x after layernorm_forward(x, ...)", x, x_before, rtol=0, atol=0,
+            hint="layernorm_forward changed its input x in place (x -= mean?): compute into new arrays.")
+if ln_param != {}:
+    raise HintError(f"layernorm_forward(x, gamma, beta, ln_param) with ln_param = {{}} left ln_param = {ln_param}: "
+                    "nothing is written into ln_param (read 'eps' with ln_param.get('eps', 1e-5)).")
 check_array("out of layernorm_forward for x of shape (5, 6)", out, shape=(N, D))
 batch_normalized = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
 check_array("out.mean(axis=1), the mean of each example (gamma = 1, beta = 0)", out.mean(axis=1), np.zeros(N),
             atol=1e-9, mistakes={"normalizing each feature over the batch (axis 0), as batchnorm does: layernorm "
                                  "normalizes each example over its features (axis 1)": batch_normalized.mean(axis=1)})
+var_n = x.var(axis=1)
 check_array("out.std(axis=1), the standard deviation of each example (gamma = 1, beta = 0)", out.std(axis=1),
-            np.ones(N), rtol=1e-5)
+            np.ones(N), rtol=1e-5,
+            mistakes={"the unbiased variance (dividing by D - 1): layernorm uses the biased variance of the row, "
+                      "dividing by D as np.var does": np.sqrt(var_n / (var_n * D / (D - 1) + 1e-5))})
 gamma, beta = rng.uniform(0.5, 2.0, size=D), rng.standard_normal(D)
 x = 2 * rng.standard_normal((4, D)) + 1
 xhat = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
 out, _ = layernorm_forward(x, gamma, beta, {})
-check_array("out of layernorm_forward with gamma and beta", out, gamma * xhat + beta, rtol=1e-7, atol=1e-9)
+check_array("out of layernorm_forward with gamma and beta", out, gamma * xhat + beta, rtol=1e-7, atol=1e-9,
+            hint="out = gamma * (x - mean_n) / sqrt(var_n + eps) + beta with each row's own mean and biased variance, "
+                 "and eps = 1e-5 when ln_param has no 'eps'.")
 # the same in both modes, whatever running averages the dict holds, and independent of the batch
 ln_param = {"mode": "test", "running_mean": np.full(D, 3.0), "running_var": np.full(D, 9.0)}
 out_test, _ = layernorm_forward(x, gamma, beta, ln_param)
 check_array("out with ln_param = {'mode': 'test', running averages 3 and 9}", out_test, out, rtol=1e-12, atol=1e-12,
             hint="layernorm is the same in both modes: always the example's own statistics, no running averages.")
+if sorted(ln_param) != ["mode", "running_mean", "running_var"] or ln_param["mode"] != "test" \
+        or not np.array_equal(ln_param["running_mean"], np.full(D, 3.0)) \
+        or not np.array_equal(ln_param["running_var"], np.full(D, 9.0)):
+    raise HintError("layernorm_forward changed ln_param: nothing is written into ln_param (no eps, no running "
+                    "averages); it only reads 'eps'.")
 check_array("out for the example x[:1] alone", layernorm_forward(x[:1], gamma, beta, {})[0], out[:1], rtol=1e-12,
             atol=1e-12, hint="each example is normalized with its own statistics, independently of the batch.")
 
@@ -806,9 +924,13 @@ check_backward(layernorm_forward, layernorm_backward,
 # eps from ln_param
 x = rng.standard_normal((3, 4)) * 0.5
 xhat = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 0.2)
+sd = np.sqrt(x.var(axis=1, keepdims=True))
 check_array("out of layernorm_forward with ln_param = {'eps': 0.2}", layernorm_forward(x, np.ones(4), np.zeros(4),
                                                                                        {"eps": 0.2})[0], xhat,
-            rtol=1e-9, atol=1e-12, hint="use ln_param['eps'] (default 1e-5), inside the square root.")
+            rtol=1e-9, atol=1e-12, hint="use ln_param['eps'] (default 1e-5), inside the square root.",
+            mistakes={"ignoring ln_param['eps'] (0.2 here) and using 1e-5":
+                      (x - x.mean(axis=1, keepdims=True)) / np.sqrt(sd ** 2 + 1e-5),
+                      "eps outside the square root": (x - x.mean(axis=1, keepdims=True)) / (sd + 0.2)})
 # a constant example: output beta, no warning
 x = np.vstack([np.full(4, 3.0), rng.standard_normal(4)])
 beta = np.array([1.0, 2.0, 3.0, 4.0])
