@@ -40,8 +40,8 @@
 # new value of the parameter and the config to pass to the next call. Three consequences:
 #
 # - **The state lives in `config`, nowhere else.** Not in a global variable, not in a default
-#   argument. When `config` is None, start from a new empty dict, fill in the default hyperparameters
-#   for the keys that are missing, and create the state (zeros of `w`'s shape) at the first call.
+#   argument. When `config` is None, start from a new empty dict; use the default hyperparameter for
+#   every key that is missing, and create the state (zeros of `w`'s shape) at the first call.
 # - **Every parameter has its own config.** `W1` and `b1` have their own velocities, their own
 #   caches; the `Solver` keeps one config per parameter (`solver.optim_configs[name]`). Beware of
 #   `def rule(w, dw, config={})`: Python creates that default dict **once**, so every call without a
@@ -218,7 +218,7 @@ def sgd(w, dw, config=None):
       - learning_rate: float >= 0 (default 1e-2).
 
     Returns (next_w, config): next_w a float array of shape S; config the dict (a new one if
-    config was None) with the defaults filled in.
+    config was None).
     Raises ValueError naming learning_rate and its value if it is negative.
     """
     # Hint: `config = {} if config is None else config`, then config.setdefault("learning_rate", 1e-2).
@@ -262,6 +262,7 @@ w0 = rng.standard_normal((4, 3))
 dw = rng.standard_normal((4, 3))
 path, config = run_rule(sgd, w0, lambda w, t: dw.copy(), 1)
 check_array("sgd(w, dw) (one update with the default learning rate 1e-2)", path[1], w0 - 1e-2 * dw,
+            hint="config=None: the default learning_rate is 1e-2.",
             mistakes={"w + learning_rate * dw: the update must go against the gradient, w - learning_rate * dw":
                       w0 + 1e-2 * dw,
                       "forgetting the learning rate (w - dw)": w0 - dw})
@@ -369,6 +370,7 @@ w0 = rng.standard_normal((4, 3))
 dw = rng.standard_normal((4, 3))
 path, config = run_rule(sgd_momentum, w0, lambda w, t: dw.copy(), 1)
 check_array("sgd_momentum(w, dw) (the first update: zero velocity, learning_rate 1e-2)", path[1], w0 - 1e-2 * dw,
+            hint="config=None: the defaults are learning_rate 1e-2 and momentum 0.9.",
             mistakes={"v = momentum * v + learning_rate * dw: the velocity must move against the gradient "
                       "(v = momentum * v - learning_rate * dw)": w0 + 1e-2 * dw})
 if not isinstance(config.get("velocity"), np.ndarray) or config["velocity"].shape != w0.shape:
@@ -391,6 +393,13 @@ check_raises(ValueError, sgd_momentum, w0.copy(), dw.copy(), {"momentum": 1.5}, 
 check_raises(ValueError, sgd_momentum, w0.copy(), dw.copy(), {"learning_rate": -1.0},
              must_mention=["learning_rate", "-1"], what="learning_rate=-1.0")
 ### BEGIN HIDDEN TESTS
+# an empty config: the defaults learning_rate 1e-2 and momentum 0.9
+curvature = rng.uniform(1.0, 20.0, size=(3, 2))
+w1 = rng.standard_normal((3, 2))
+path, _ = run_rule(sgd_momentum, w1, lambda w, t: curvature * w, 10, {})
+check_array("w after each of 10 sgd_momentum updates from config = {} on a quadratic bowl", path,
+            momentum_path(w1, lambda w, t: curvature * w, 10, 1e-2, 0.9), rtol=1e-6, atol=1e-7,
+            hint="Defaults: learning_rate 1e-2 and momentum 0.9 when the keys are missing.")
 # two parameters updated in turn, each with its own config, both starting from config=None
 wa0, wb0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))  # the shape of the visible tests
 Ga, Gb = rng.standard_normal((4, 4, 3)), rng.standard_normal((4, 4, 3))
@@ -500,6 +509,9 @@ def nesterov_path(w0, grad, steps, lr, mu, sign=-1.0, variant="nesterov"):
             w = w - mu * v_prev + (1 + mu) * v
         elif variant == "plain":
             w = w + v
+        elif variant == "no state":  # every update from zero velocity: v_prev = 0, v = -lr * dw
+            v = sign * lr * grad(w, t)
+            w = w + (1 + mu) * v
         else:  # "no v_prev": the - mu * v_prev term forgotten
             w = w + (1 + mu) * v
         path.append(w)
@@ -522,7 +534,9 @@ check_array("w after each of 6 nesterov_momentum updates (learning_rate 0.1, mom
                       "v = momentum * v + learning_rate * dw: the velocity must move against the gradient":
                       nesterov_path(w0, grad, 6, 0.1, 0.8, sign=1.0),
                       "the velocity is not kept between calls: store it in config['velocity']":
-                      nesterov_path(w0, grad, 6, 0.1, 0.0)})
+                      nesterov_path(w0, grad, 6, 0.1, 0.0),
+                      "every update starts from zero velocity: store the new velocity in config['velocity'] and "
+                      "start from it at the next call": nesterov_path(w0, grad, 6, 0.1, 0.8, variant="no state")})
 if not isinstance(config.get("velocity"), np.ndarray) or config["velocity"].shape != w0.shape:
     raise HintError(f"config['velocity'] should hold the velocity, an array of w's shape {w0.shape}; got "
                     f"{describe(config.get('velocity'))}. The state of the rule lives in config.")
@@ -576,8 +590,6 @@ check_raises(ValueError, nesterov_momentum, w0.copy(), w0.copy(), {"learning_rat
 # %% kind="answer" grade_id="adagrad"
 def adagrad(w, dw, config=None):
     """Adagrad: cache += dw**2; next_w = w - learning_rate * dw / (sqrt(cache) + epsilon), elementwise.
-
-    epsilon is added outside the square root.
 
     Inputs:
     - w: float array of any shape S; dw: its gradient, shape S.
@@ -650,6 +662,7 @@ grad = lambda w, t: G[t].copy()
 path, config = run_rule(adagrad, w0, grad, 1)
 check_array("adagrad(w, dw) (the first update, learning_rate 1e-2: about 1e-2 * sign(dw))", path[1],
             adagrad_path(w0, grad, 1, 1e-2)[1], rtol=1e-6, atol=1e-7,
+            hint="config=None: the defaults are learning_rate 1e-2 and epsilon 1e-8.",
             mistakes={"w + learning_rate * ...: the update must go against the gradient":
                       2 * w0 - adagrad_path(w0, grad, 1, 1e-2)[1],
                       "dividing by the cache instead of its square root": adagrad_path(w0, grad, 1, 1e-2, root=False)[1]})
@@ -716,7 +729,7 @@ check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"epsilon": -1.0}, must_
 # %% kind="answer" grade_id="rmsprop"
 def rmsprop(w, dw, config=None):
     """RMSProp: cache = decay_rate * cache + (1 - decay_rate) * dw**2;
-    next_w = w - learning_rate * dw / (sqrt(cache) + epsilon), elementwise (epsilon outside the root).
+    next_w = w - learning_rate * dw / (sqrt(cache) + epsilon), elementwise.
 
     Inputs:
     - w: float array of any shape S; dw: its gradient, shape S.
@@ -795,6 +808,7 @@ grad = lambda w, t: G[t].copy()
 path, config = run_rule(rmsprop, w0, grad, 1)
 check_array("rmsprop(w, dw) (the first update with the defaults: cache = 0.01 dw**2, a step of about 0.1 sign(dw))",
             path[1], rmsprop_path(w0, grad, 1, 1e-2, 0.99)[1], rtol=1e-6, atol=1e-7,
+            hint="config=None: the defaults are learning_rate 1e-2, decay_rate 0.99 and epsilon 1e-8.",
             mistakes={"decay_rate on the wrong term: cache = (1 - decay_rate) * cache + decay_rate * dw**2":
                       rmsprop_path(w0, grad, 1, 1e-2, 0.99, 0.01, 0.99)[1],
                       "cache = cache + dw**2 (that is Adagrad): RMSProp decays the old cache":
@@ -862,7 +876,7 @@ for key, bad in (("decay_rate", 1.0), ("decay_rate", -0.1), ("epsilon", 0.0), ("
 
 # %% kind="answer" grade_id="adam"
 def adam(w, dw, config=None):
-    """Adam with bias correction, epsilon outside the square root:
+    """Adam with bias correction:
         t += 1;  m = beta1 * m + (1 - beta1) * dw;  v = beta2 * v + (1 - beta2) * dw**2;
         m_hat = m / (1 - beta1**t);  v_hat = v / (1 - beta2**t);
         next_w = w - learning_rate * m_hat / (sqrt(v_hat) + epsilon).
@@ -931,11 +945,14 @@ def run_rule(rule, w0, grad, steps, config=None):
     return np.array(path), config
 
 
-def adam_path(w0, grad, steps, lr, beta1, beta2, correct=True, t_of=lambda t: t):
-    """Adam; `correct` False drops the bias correction; t_of maps the true update count to the t used."""
+def adam_path(w0, grad, steps, lr, beta1, beta2, correct=True, t_of=lambda t: t, keep=True):
+    """Adam; `correct` False drops the bias correction; t_of maps the true update count to the t used;
+    `keep` False starts every update from m = v = 0."""
     w, m, v, path = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), [w0.copy()]
     for t in range(1, steps + 1):
         g = grad(w, t - 1)
+        if not keep:
+            m, v = np.zeros_like(w0), np.zeros_like(w0)
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
         tt = t_of(t)
@@ -956,6 +973,7 @@ with no_warnings("adam (the first update, default config)", hint=t_hint):
     path, config = run_rule(adam, w0, grad, 1)
 check_array("adam(w, dw) (the first update with the defaults: a step of learning_rate * sign(dw) = 1e-3 sign(dw))",
             path[1], adam_path(w0, grad, 1, 1e-3, 0.9, 0.999)[1], rtol=1e-6, atol=1e-7,
+            hint="config=None: the defaults are learning_rate 1e-3, beta1 0.9, beta2 0.999 and epsilon 1e-8.",
             mistakes={"no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t)":
                       adam_path(w0, grad, 1, 1e-3, 0.9, 0.999, correct=False)[1]})
 
@@ -963,13 +981,16 @@ with no_warnings("adam (6 updates, learning_rate 0.1, beta1 0.8, beta2 0.95)", h
     path, config = run_rule(adam, w0, grad, 6, {"learning_rate": 0.1, "beta1": 0.8, "beta2": 0.95})
 check_array("w after each of 6 adam updates (learning_rate 0.1, beta1 0.8, beta2 0.95)", path,
             adam_path(w0, grad, 6, 0.1, 0.8, 0.95), rtol=1e-6, atol=1e-7,
+            hint="config has no 'epsilon' here: the default epsilon is 1e-8.",
             mistakes={"no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t)":
                       adam_path(w0, grad, 6, 0.1, 0.8, 0.95, correct=False),
                       "t is not kept in config['t'] (the bias correction uses t = 1 at every update)":
                       adam_path(w0, grad, 6, 0.1, 0.8, 0.95, t_of=lambda t: 1),
                       "t one too large in the bias correction (incremented twice, or starting at 1)":
                       adam_path(w0, grad, 6, 0.1, 0.8, 0.95, t_of=lambda t: t + 1),
-                      "beta1 and beta2 swapped": adam_path(w0, grad, 6, 0.1, 0.95, 0.8)})
+                      "beta1 and beta2 swapped": adam_path(w0, grad, 6, 0.1, 0.95, 0.8),
+                      "m and v are not kept between calls: store them in config['m'] and config['v']":
+                      adam_path(w0, grad, 6, 0.1, 0.8, 0.95, keep=False)})
 for key in ("m", "v"):
     if not isinstance(config.get(key), np.ndarray) or config[key].shape != w0.shape:
         raise HintError(f"config[{key!r}] should hold a moment, an array of w's shape {w0.shape}; got "
@@ -994,10 +1015,12 @@ if ca is cb or np.shares_memory(ca["m"], cb["m"]) or np.shares_memory(ca["v"], c
                     "once and shared by every call: create a new dict inside the function.")
 if ca.get("t") != 4 or cb.get("t") != 4:
     raise HintError(f"each of two parameters updated 4 times should have t = 4, got {ca.get('t')} and {cb.get('t')}")
+adam_hint = ("Keep the state in the config you are given and nowhere else; config=None: the defaults are "
+             "learning_rate 1e-3, beta1 0.9, beta2 0.999 and epsilon 1e-8.")
 check_array("w of the first of two parameters updated in turn, each with its own config", wa,
-            adam_path(wa0, lambda w, t: Ga[t], 4, 1e-3, 0.9, 0.999)[-1], rtol=1e-6, atol=1e-7)
+            adam_path(wa0, lambda w, t: Ga[t], 4, 1e-3, 0.9, 0.999)[-1], rtol=1e-6, atol=1e-7, hint=adam_hint)
 check_array("w of the second of two parameters updated in turn, each with its own config", wb,
-            adam_path(wb0, lambda w, t: Gb[t], 4, 1e-3, 0.9, 0.999)[-1], rtol=1e-6, atol=1e-7)
+            adam_path(wb0, lambda w, t: Gb[t], 4, 1e-3, 0.9, 0.999)[-1], rtol=1e-6, atol=1e-7, hint=adam_hint)
 # a gradient that depends on w, a long run (the bias correction fades), 3-D parameter
 curvature = rng.uniform(0.5, 5.0, size=(2, 2, 3))
 w0 = rng.uniform(1.0, 3.0, size=(2, 2, 3)) * signs((2, 2, 3))
@@ -1037,7 +1060,7 @@ def step_decay(lr0, epoch, drop=0.5, epochs_drop=10):
 
     Inputs: lr0 >= 0 the initial learning rate; epoch >= 0 (int or float) the time;
     drop in (0, 1] the factor applied every epochs_drop (> 0) epochs.
-    Returns the learning rate, a float. Raises ValueError naming a bad argument and its value.
+    Returns the learning rate. Raises ValueError naming a bad argument and its value.
     """
     # Hint: np.floor(epoch / epochs_drop), or epoch // epochs_drop.
     ### BEGIN SOLUTION
@@ -1053,7 +1076,7 @@ def exponential_decay(lr0, epoch, k=0.1):
     """Exponential decay: lr0 * exp(-k * epoch).
 
     Inputs: lr0 >= 0; epoch >= 0 (int or float); k >= 0 the decay rate.
-    Returns the learning rate, a float. Raises ValueError naming a bad argument and its value.
+    Returns the learning rate. Raises ValueError naming a bad argument and its value.
     """
     ### BEGIN SOLUTION
     lr0 = require_number("lr0", lr0, low=0)
@@ -1067,7 +1090,7 @@ def inverse_time_decay(lr0, epoch, k=0.1):
     """1/t decay: lr0 / (1 + k * epoch).
 
     Inputs: lr0 >= 0; epoch >= 0 (int or float); k >= 0 the decay rate.
-    Returns the learning rate, a float. Raises ValueError naming a bad argument and its value.
+    Returns the learning rate. Raises ValueError naming a bad argument and its value.
     """
     ### BEGIN SOLUTION
     lr0 = require_number("lr0", lr0, low=0)
@@ -1126,6 +1149,8 @@ check_raises(ValueError, exponential_decay, -1.0, 3, must_mention=["lr0", "-1"],
 check_raises(ValueError, inverse_time_decay, -1.0, 3, must_mention=["lr0", "-1"], what="lr0=-1.0")
 check_raises(ValueError, inverse_time_decay, 0.1, 3, k=-0.5, must_mention=["k", "-0.5"], what="k=-0.5")
 check_raises(ValueError, exponential_decay, 0.1, -2, must_mention=["epoch", "-2"], what="epoch=-2")
+check_raises(ValueError, inverse_time_decay, 0.1, -3, must_mention=["epoch", "-3"], what="epoch=-3")
+check_raises(ValueError, step_decay, 0.1, 3, epochs_drop=-5, must_mention=["epochs_drop", "-5"], what="epochs_drop=-5")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-clip"
@@ -1134,8 +1159,8 @@ check_raises(ValueError, exponential_decay, 0.1, -2, must_mention=["epoch", "-2"
 # `grads` is a dict name $\to$ gradient array (`{'W1': ..., 'b1': ..., ...}`, as `model.loss` returns).
 # Compute the global norm $\|g\| = \sqrt{\sum_{\text{name}} \sum (g_{\text{name}})^2}$ over **all** entries of
 # **all** arrays. If it exceeds `max_norm`, multiply every array by $\text{max\_norm}/\|g\|$; otherwise leave
-# them as they are. Return `(clipped, total_norm)`: a **new** dict with the same keys and new arrays,
-# and the global norm *before* clipping, a float. Do not modify the caller's arrays in place. Refuse
+# them as they are. Return `(clipped, total_norm)`: a dict with the same keys, holding the clipped arrays,
+# and the global norm *before* clipping. Do not modify the caller's arrays in place. Refuse
 # `max_norm <= 0`. (The `Solver` takes it as `grad_clip=functools.partial(clip_grad_norm, max_norm=5.0)`.)
 
 # %% kind="answer" grade_id="clip_grad_norm"
@@ -1147,11 +1172,11 @@ def clip_grad_norm(grads, max_norm):
     - max_norm: float > 0.
 
     Returns (clipped, total_norm):
-    - clipped: a new dict with the same keys; if total_norm > max_norm every array is multiplied by
+    - clipped: a dict with the same keys; if total_norm > max_norm every array is multiplied by
       max_norm / total_norm (so the global norm becomes max_norm, the direction is unchanged),
-      otherwise the arrays keep their values (as new arrays).
-    - total_norm: float, sqrt of the sum of the squares of all the entries of all the arrays,
-      before clipping.
+      otherwise the arrays keep their values.
+    - total_norm: sqrt of the sum of the squares of all the entries of all the arrays, before
+      clipping.
     Raises ValueError naming max_norm and its value if max_norm <= 0.
     """
     # Hint: total_norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values())); build a new dict.
