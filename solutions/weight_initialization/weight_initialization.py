@@ -94,7 +94,8 @@
 #   layer: a factor $2^{-10} \approx 10^{-3}$ after ten layers.
 # - **Randomness from the `rng`.** Draw every random number from the `rng` you are given (a
 #   `np.random.Generator`), never from `np.random.randn` or a Generator made inside the function:
-#   then the same seed gives the same network, and two different seeds give two different ones.
+#   then the same seed gives the same network, two different seeds give two different ones, and two
+#   layers drawn one after the other from one `rng` get different weights (its state advances).
 # - **Biases** are usually initialized to 0: the random weights already break the symmetry. For ReLU
 #   some people use a small positive bias such as 0.01 so that every unit starts active
 #   (experiment 3 looks at what that really does).
@@ -144,7 +145,7 @@ def init_weights(fan_in, fan_out, scheme, rng):
         'xavier' 1 / fan_in
         'glorot' 2 / (fan_in + fan_out)
         'he'     2 / fan_in
-    - rng: a np.random.Generator, the only source of randomness (not used by 'zeros').
+    - rng: a np.random.Generator, the only source of randomness.
 
     Returns W, a float64 array of shape (fan_in, fan_out) of independent zero-mean draws with that
     variance (Gaussian; a uniform draw with the same variance is also fine).
@@ -170,10 +171,10 @@ def init_weights(fan_in, fan_out, scheme, rng):
 
 
 # %% [markdown] kind="readonly" grade_id="md-test-init-shapes"
-# The first test cell checks what every scheme shares: the shape `(fan_in, fan_out)`, a float array,
-# exact zeros for `zeros`, and randomness that comes from `rng` (the same seed gives the same matrix,
-# different seeds different ones). The next four check the mean and variance of each scheme, and the
-# last one the errors.
+# The first test cell checks what every scheme shares: the shape `(fan_in, fan_out)`, the dtype
+# float64, exact zeros for `zeros`, and randomness that comes from `rng` (the same seed gives the same
+# matrix, different seeds different ones). The next four check the mean and variance of each scheme,
+# and the last one the errors.
 
 # %% kind="tests" grade_id="test_init_shapes" points=3
 import numpy as np
@@ -186,9 +187,14 @@ rng_hint = ("draw every random number from the rng argument (rng.standard_normal
 for scheme in ("zeros", "small", "large", "xavier", "glorot", "he"):
     W = init_weights(7, 3, scheme, np.random.default_rng(0))
     check_array(f"init_weights(7, 3, {scheme!r}, rng)", W, shape=(7, 3), hint=shape_hint)
+    if W.dtype != np.float64:
+        raise HintError(f"init_weights(7, 3, {scheme!r}, rng) has dtype {W.dtype}, expected float64.\nLikely "
+                        "cause: a draw or a zeros array made with dtype=np.float32 (or an astype): keep numpy's "
+                        "default float64.")
 
 check_array("init_weights(50, 20, 'zeros', rng)", init_weights(50, 20, "zeros", np.random.default_rng(1)),
-            np.zeros((50, 20)), rtol=0, atol=0, hint="'zeros' returns np.zeros((fan_in, fan_out)).")
+            np.zeros((50, 20)), rtol=0, atol=0,
+            hint="'zeros' returns np.zeros((fan_in, fan_out)): every entry exactly 0.0, not a tiny random draw.")
 
 for scheme in ("small", "large", "xavier", "glorot", "he"):
     call = f"init_weights(30, 20, {scheme!r}, rng)"
@@ -197,7 +203,7 @@ for scheme in ("small", "large", "xavier", "glorot", "he"):
     check_array(f"{call} for a second rng made with the same seed (123)", again, first, rtol=0, atol=0,
                 hint=f"the same rng state must give the same weights: {rng_hint}")
     other = init_weights(30, 20, scheme, np.random.default_rng(456))
-    if np.array_equal(other, first):
+    if other.shape == first.shape and bool(np.all(other == first)):
         raise HintError(f"{call} returned the same matrix for rngs made with the seeds 123 and 456: the "
                         f"weights must come from the rng you are given.\nLikely cause: {rng_hint}")
 ### BEGIN HIDDEN TESTS
@@ -212,7 +218,7 @@ for scheme in ("small", "large", "xavier", "glorot", "he"):
     rng = np.random.default_rng(7)
     first = init_weights(40, 25, scheme, rng)
     second = init_weights(40, 25, scheme, rng)
-    if np.array_equal(first, second):
+    if first.shape == second.shape and bool(np.all(first == second)):
         raise HintError(f"two calls init_weights(40, 25, {scheme!r}, rng) with the same rng returned the same "
                         "matrix: draw from the rng you are given (its state must advance), do not make a new "
                         "Generator from a fixed seed.")
@@ -370,7 +376,10 @@ check_raises(ValueError, init_weights, 10, 5, "kaiming", rng, what="scheme='kaim
              must_mention=["kaiming"] + options)
 check_raises(ValueError, init_weights, 0, 5, "he", rng, what="fan_in=0", must_mention="fan_in")
 check_raises(ValueError, init_weights, 10, -2, "xavier", rng, what="fan_out=-2", must_mention="fan_out")
+check_raises(ValueError, init_weights, 2.5, 5, "he", rng, what="fan_in=2.5 (not an integer)", must_mention="fan_in")
 ### BEGIN HIDDEN TESTS
+check_raises(ValueError, init_weights, 10, 1.5, "small", rng, what="fan_out=1.5 (not an integer)",
+             must_mention="fan_out")
 check_raises(ValueError, init_weights, 10, 5, "", rng, what="scheme='' (an empty string)", must_mention=options)
 check_raises(ValueError, init_weights, 10, 5, "uniform", rng, what="scheme='uniform'",
              must_mention=["uniform"] + options)
@@ -398,6 +407,8 @@ check_raises(ValueError, init_weights, 6, -6, "large", rng, what="fan_out=-6", m
 #   (`np.mean` and `np.std` of the whole array).
 #
 # Return a list of $L$ dicts, one per layer (the input $X$ is not a layer). Do not change `X` or the weights.
+# Raise a `ValueError` when the shapes do not chain (`weights[l]` must have one row per column of the
+# layer before it); never transpose a matrix to make it fit.
 
 # %% kind="answer" grade_id="activation_statistics"
 def activation_statistics(X, weights, activation, biases=None):
@@ -415,7 +426,8 @@ def activation_statistics(X, weights, activation, biases=None):
     - 'activations': h, a float array of shape (N, D_{l+1});
     - 'mean': float, the mean of all N * D_{l+1} entries of h;
     - 'std': float, their standard deviation (np.std of the whole array).
-    Raises ValueError if the shapes do not chain.
+    Raises ValueError if the shapes do not chain (weights[l].shape[0] is not the width of the layer
+    before it).
     """
     # Hint: keep the current output h (starting with X); for every layer compute
     # h = activation(h @ W + b) and append {'activations': h, 'mean': ..., 'std': ...}.
@@ -464,6 +476,28 @@ def checked(call, check, name, *args, **kwargs):
         raise HintError(f"With stats = {call}:\n{exc}") from None
 
 
+def statistics_of(call, num_layers, X, weights, activation, biases=None):
+    """activation_statistics(X, weights, activation[, biases]) (without biases: the default), after
+    checking that it left the caller's X, weights and biases as they were, and the structure of what it
+    returned."""
+    before = (X.copy(), [W.copy() for W in weights], None if biases is None else [b.copy() for b in biases])
+    if biases is None:
+        stats = activation_statistics(X, weights, activation)
+    else:
+        stats = activation_statistics(X, weights, activation, biases=biases)
+    check_array(f"X after {call}", X, before[0], rtol=0, atol=0,
+                hint="activation_statistics changed the caller's X in place (e.g. h = X; h += b, or writing a "
+                     "layer's output into h[...]): compute new arrays and leave X alone.")
+    for l, (W, W0) in enumerate(zip(weights, before[1])):
+        check_array(f"weights[{l}] after {call}", W, W0, rtol=0, atol=0,
+                    hint="activation_statistics changed the caller's weight matrix in place (e.g. W *= ..., "
+                         "W += ..., W[...] = ...): compute new arrays and leave the weights alone.")
+    for l, (b, b0) in enumerate(zip(biases or [], before[2] or [])):
+        check_array(f"biases[{l}] after {call}", b, b0, rtol=0, atol=0,
+                    hint="activation_statistics changed the caller's biases in place: compute new arrays.")
+    return checked_layers(stats, num_layers, call)
+
+
 rng = np.random.default_rng(40)
 X = 0.5 + 2.0 * rng.standard_normal((40, 30))
 X_before = X.copy()
@@ -471,22 +505,25 @@ I = np.eye(30)
 
 # Weights 2I and f(z) = z + 1: layer l outputs 2**l X + 2**l - 1, built on the previous layer's output.
 call = "activation_statistics(X, [2I, 2I, 2I], f) with f(z) = z + 1 and the identity matrix I"
-stats = checked_layers(activation_statistics(X, [2.0 * I for _ in range(3)], lambda z: z + 1.0), 3, call)
+stats = statistics_of(call, 3, X, [2.0 * I for _ in range(3)], lambda z: z + 1.0)
 for l in range(1, 4):
+    pre = ("the last layer's pre-activation h @ W + b: f is applied at every layer, the last one included"
+           if l == 3 else "the pre-activation h @ W + b, before the activation function: store f's output")
     checked(call, check_array, f"stats[{l - 1}]['activations']", stats[l - 1]["activations"],
             2 ** l * X + 2 ** l - 1, rtol=1e-9, atol=1e-12,
-            mistakes={"the pre-activation h @ W + b, before the activation function: store f's output":
-                          2 ** l * X + 2 ** l - 2,
+            mistakes={pre: 2 ** l * X + 2 ** l - 2,
                       "every layer applied to X instead of to the previous layer's output": 2 * X + 1,
                       "the activation applied before the weights, f(h) @ W, instead of f(h @ W + b)":
-                          2 ** l * X + 2 ** (l + 1) - 2},
+                          2 ** l * X + 2 ** (l + 1) - 2,
+                      "a bias added although biases is None (no biases, the same as zeros)":
+                          2 ** l * X + 1.01 * (2 ** l - 1)},
             hint=f"h_l = f(h_(l-1) @ W_l + b_l), with h_0 = X: each layer takes the previous layer's output as "
                  f"its input, and f is applied at every layer, the last one included. Here layer {l} outputs "
                  f"{2 ** l} X + {2 ** l - 1}.")
 
 # Identity weights and f(z) = z + 1: layer l outputs X + l, whose mean and std are known.
 call = "activation_statistics(X, [I, I, I, I], f) with f(z) = z + 1"
-stats = checked_layers(activation_statistics(X, [I.copy() for _ in range(4)], lambda z: z + 1.0), 4, call)
+stats = statistics_of(call, 4, X, [I.copy() for _ in range(4)], lambda z: z + 1.0)
 for l in range(1, 5):
     expected = X + l
     checked(call, check_array, f"stats[{l - 1}]['activations']", stats[l - 1]["activations"], expected,
@@ -495,31 +532,30 @@ for l in range(1, 5):
             hint=f"layer {l} outputs f(h @ W + b) where h is the output of layer {l - 1} (X for the first "
                  f"layer): here X + {l}.")
     checked(call, check_scalar, f"stats[{l - 1}]['mean']", stats[l - 1]["mean"], expected.mean(), rtol=1e-6,
-            atol=1e-9, hint="the mean of all N * D entries of the layer's output: np.mean of the whole array.")
+            atol=1e-9, hint="the mean of all N * D entries of the layer's output, one number: np.mean of the whole "
+                            "array.")
     checked(call, check_scalar, f"stats[{l - 1}]['std']", stats[l - 1]["std"], expected.std(), rtol=1e-3,
-            mistakes={"the variance instead of the standard deviation": expected.var()},
+            mistakes={"the variance instead of the standard deviation": expected.var(),
+                      "the mean of the per-unit standard deviations instead of the std of all entries":
+                          expected.std(axis=0).mean()},
             hint="the standard deviation of all N * D entries of the layer's output: np.std of the whole array.")
 
 # Biases, and layers of different widths: identity activation, W1 keeps 20 of the 30 features, W2 10 of them.
 b1, b2 = np.linspace(-1.0, 1.0, 20), np.full(10, 0.5)
 call = "activation_statistics(X, [W1, W2], f, biases=[b1, b2]) with f(z) = z"
-stats = checked_layers(activation_statistics(X, [I[:, :20], np.eye(20)[:, :10]], lambda z: z, biases=[b1, b2]),
-                       2, call)
+stats = statistics_of(call, 2, X, [I[:, :20], np.eye(20)[:, :10]], lambda z: z, biases=[b1, b2])
 bias_hint = "add biases[l] to h @ weights[l] before applying f."
 checked(call, check_array, "stats[0]['activations']", stats[0]["activations"], X[:, :20] + b1, rtol=1e-9,
         atol=1e-12, mistakes={"ignoring the biases": X[:, :20]}, hint=bias_hint)
 checked(call, check_array, "stats[1]['activations']", stats[1]["activations"], X[:, :10] + b1[:10] + b2,
         rtol=1e-9, atol=1e-12, mistakes={"ignoring the biases": X[:, :10]}, hint=bias_hint)
-check_array("X after activation_statistics returned", X, X_before, rtol=0, atol=0,
-            hint="activation_statistics changed its input X in place (e.g. h = X; h += b): compute new arrays.")
 ### BEGIN HIDDEN TESTS
 # random weights of several widths, ReLU, biases, and a reference computed here
 dims = [30, 25, 12, 7]
 Ws = [rng.standard_normal((dims[i], dims[i + 1])) / np.sqrt(dims[i]) for i in range(3)]
 bs = [0.1 * rng.standard_normal(dims[i + 1]) for i in range(3)]
-Ws_before = [W.copy() for W in Ws]
 call = "activation_statistics(X, weights, relu, biases) for widths 30, 25, 12, 7"
-stats = checked_layers(activation_statistics(X, Ws, lambda z: np.maximum(z, 0.0), biases=bs), 3, call)
+stats = statistics_of(call, 3, X, Ws, lambda z: np.maximum(z, 0.0), biases=bs)
 h = X_before
 for l in range(3):
     h = np.maximum(h @ Ws[l] + bs[l], 0.0)
@@ -529,21 +565,33 @@ for l in range(3):
             mistakes={"the variance instead of the standard deviation": h.var(),
                       "the mean of the per-unit standard deviations instead of the std of all entries":
                           h.std(axis=0).mean()})
-for l in range(3):
-    check_array(f"weights[{l}] after activation_statistics returned", Ws[l], Ws_before[l], rtol=0, atol=0,
-                hint="activation_statistics changed a weight matrix in place: compute new arrays.")
-check_array("X after activation_statistics returned", X, X_before, rtol=0, atol=0)
 # tanh with no biases, one layer
 W = rng.standard_normal((30, 50)) / np.sqrt(30)
 call = "activation_statistics(X, [W], np.tanh)"
-stats = checked_layers(activation_statistics(X, [W], np.tanh), 1, call)
+stats = statistics_of(call, 1, X, [W], np.tanh)
 checked(call, check_array, "stats[0]['activations']", stats[0]["activations"], np.tanh(X @ W), rtol=1e-9,
         atol=1e-12)
 # a single example
 call = "activation_statistics(x of shape (1, 30), [2I, 2I], f) with f(z) = z + 1"
-stats = checked_layers(activation_statistics(X[:1], [2.0 * I, 2.0 * I], lambda z: z + 1.0), 2, call)
+stats = statistics_of(call, 2, X[:1].copy(), [2.0 * I, 2.0 * I], lambda z: z + 1.0)
 checked(call, check_array, "stats[1]['activations']", stats[1]["activations"], 4 * X[:1] + 3, rtol=1e-9,
         atol=1e-12)
+### END HIDDEN TESTS
+
+# %% kind="tests" grade_id="test_activation_statistics_shapes" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+X = np.ones((5, 4))
+chain_hint = "weights of shapes (4, 3) and (6, 3): the second does not follow the first (do not transpose it)"
+check_raises(ValueError, activation_statistics, X, [np.ones((4, 3)), np.ones((2, 6))], np.tanh,
+             what="weights of shapes (4, 3) and (2, 6), which do not chain")
+check_raises(ValueError, activation_statistics, X, [np.ones((4, 3)), np.ones((6, 3))], np.tanh, what=chain_hint)
+### BEGIN HIDDEN TESTS
+check_raises(ValueError, activation_statistics, X, [np.ones((3, 4))], np.tanh,
+             what="weights[0] of shape (3, 4) for X with 4 features (do not transpose it)")
+check_raises(ValueError, activation_statistics, X, [np.ones((4, 4)), np.ones((4, 2)), np.ones((3, 2))], np.tanh,
+             what="a third weight matrix of shape (3, 2) after a layer of width 2")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
