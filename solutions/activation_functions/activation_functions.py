@@ -45,6 +45,10 @@
 # factor is the most common mistake in a backward pass. A layer with a parameter (PReLU's slopes,
 # Maxout's weights) returns its gradient too: `dx, dalpha = prelu_backward(dout, cache)`.
 #
+# No pass changes its arguments in place: the forward pass leaves `x` as it was, the backward pass
+# leaves `dout` and the cache as they were (the caller may still need them, and a cache may be used
+# twice). The tests check every argument after every call.
+#
 # ## The functions
 #
 # | name | $f(x)$ | $f'(x)$ | range |
@@ -133,7 +137,8 @@ GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))
 # It must return the correctly rounded limits, exactly 0.0 for $x = -1000$ and exactly 1.0 for
 # $x = 1000$, **without any warning** (see "Computing the sigmoid without overflow" above).
 # In the backward pass use $\sigma'(x) = \sigma(x)(1 - \sigma(x))$: the forward pass already computed
-# $\sigma(x)$, so cache it rather than recomputing it. Never change `x`, `dout` or the cache in place.
+# $\sigma(x)$, so you can cache it rather than recompute it. Do not clip `x` to avoid the overflow: the
+# limits must come out exactly.
 
 # %% kind="answer" grade_id="sigmoid"
 def sigmoid_forward(x):
@@ -143,7 +148,7 @@ def sigmoid_forward(x):
     - x: float array of any shape S.
 
     Returns (out, cache):
-    - out: float array of shape S, every entry in [0, 1].
+    - out: float array of shape S.
     - cache: what sigmoid_backward needs (e.g. out).
     """
     # Hint: make out = np.empty_like(x, dtype=float), a boolean mask pos = x >= 0, and fill
@@ -180,9 +185,40 @@ def sigmoid_backward(dout, cache):
 # %% kind="tests" grade_id="test_sigmoid" points=4
 import numpy as np
 from cs231n_utils.testing import check_array, check_backward, check_no_warnings
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 x = np.linspace(-8, 8, 17).reshape(1, 17)
-out, _ = sigmoid_forward(x)
+out, _ = checked_call(sigmoid_forward, x=x)
 check_array("sigmoid_forward(x)[0] for x = -8, -7, ..., 8", out, 1 / (1 + np.exp(-x)), rtol=1e-7, atol=1e-12,
             inputs=x, mistakes={"computing tanh(x) instead of the sigmoid": np.tanh(x),
                                 "1 / (1 + exp(x)): the sign of the exponent is flipped": 1 / (1 + np.exp(x))})
@@ -196,12 +232,17 @@ stable_hint = ("exponentiate only numbers <= 0: exp(-x) on the entries where x >
                "where x < 0, each computed on its own entries (np.where computes both branches everywhere).")
 out, _ = check_no_warnings("sigmoid_forward(x) for x = -1000, -750, 750, 1000", sigmoid_forward, x, hint=stable_hint)
 check_array("sigmoid_forward(x)[0] for x = -1000, -750, 750, 1000", out, np.array([[0.0, 0.0, 1.0, 1.0]]),
-            rtol=0, atol=0, inputs=x, hint=stable_hint)
+            rtol=0, atol=0, inputs=x,
+            hint="in float64, sigmoid(-1000) is exactly 0.0 and sigmoid(1000) exactly 1.0: do not clip x (sigmoid(-100) "
+                 "is 3.7e-44, not 0), " + stable_hint)
 
 rng = np.random.default_rng(2)
 check_backward(sigmoid_forward, sigmoid_backward, {"x": rng.uniform(-6, 6, size=(4, 5))},
                hints={"dx": "dx = dout * out * (1 - out) where out = sigmoid(x) is the forward's output, not the "
                             "input x."})
+# the backward pass leaves dout and the cache as they were
+_, cache = checked_call(sigmoid_forward, x=rng.uniform(-3, 3, size=(3, 4)))
+checked_call(sigmoid_backward, dout=rng.standard_normal((3, 4)), cache=cache)
 ### BEGIN HIDDEN TESTS
 # any shape, including 3-D, and only negative inputs
 x = -rng.uniform(0.1, 30, size=(2, 3, 4))
@@ -232,8 +273,9 @@ check_array("a second sigmoid_backward(dout, cache) with the same cache", second
 # %% [markdown] kind="readonly" grade_id="md-tanh"
 # ## Exercise 2: tanh
 #
-# `np.tanh` is stable for every input, so the forward pass is one line. The backward pass uses
-# $\tanh'(x) = 1 - \tanh^2(x)$, again written with the forward's output.
+# `np.tanh` is stable for every input, so the forward pass is one line; like the sigmoid, it must run
+# without warnings for any `x`. The backward pass uses $\tanh'(x) = 1 - \tanh^2(x)$, again written with
+# the forward's output.
 
 # %% kind="answer" grade_id="tanh"
 def tanh_forward(x):
@@ -242,8 +284,8 @@ def tanh_forward(x):
     Inputs:
     - x: float array of any shape S.
 
-    Returns (out, cache): out = tanh(x), float array of shape S with entries in [-1, 1];
-    cache: what tanh_backward needs.
+    Returns (out, cache): out = tanh(x), float array of shape S; cache: what tanh_backward needs.
+    No overflow warning for any x.
     """
     # Hint: np.tanh.
     ### BEGIN SOLUTION
@@ -271,9 +313,40 @@ def tanh_backward(dout, cache):
 # %% kind="tests" grade_id="test_tanh" points=2
 import numpy as np
 from cs231n_utils.testing import check_array, check_backward, check_no_warnings
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 x = np.linspace(-4, 4, 9).reshape(3, 3)
-out, _ = tanh_forward(x)
+out, _ = checked_call(tanh_forward, x=x)
 check_array("tanh_forward(x)[0] for x = -4, -3, ..., 4", out, np.tanh(x), inputs=x,
             mistakes={"the sigmoid instead of tanh": 1 / (1 + np.exp(-x)),
                       "sigmoid(2x) without the scaling: tanh(x) = 2 * sigmoid(2x) - 1": 1 / (1 + np.exp(-2 * x))})
@@ -283,6 +356,8 @@ rng = np.random.default_rng(3)
 tanh_hint = ("dx = dout * (1 - out**2) where out = tanh(x) is the forward's output, not the input x "
              "(and square it).")
 check_backward(tanh_forward, tanh_backward, {"x": rng.uniform(-3, 3, size=(4, 5))}, hints={"dx": tanh_hint})
+_, cache = checked_call(tanh_forward, x=rng.uniform(-2, 2, size=(3, 4)))
+checked_call(tanh_backward, dout=rng.standard_normal((3, 4)), cache=cache)
 ### BEGIN HIDDEN TESTS
 x = rng.uniform(-2, 2, size=(2, 3, 4))
 check_array("tanh_forward(x)[0] for x of shape (2, 3, 4)", tanh_forward(x)[0], np.tanh(x), inputs=x)
@@ -309,7 +384,8 @@ check_array("a second tanh_backward(dout, cache) with the same cache", tanh_back
 #
 # $\text{ReLU}(x) = \max(0, x)$. The backward pass lets `dout` through where the unit was active
 # ($x > 0$) and blocks it where it was not ($x < 0$); use 0 at exactly $x = 0$. Do not change `x` in
-# the forward pass (`x[x < 0] = 0` would change the caller's array) nor `dout` in the backward pass.
+# the forward pass (`x[x < 0] = 0` would change the caller's array) nor `dout` in the backward pass
+# (`dout[x <= 0] = 0` would).
 
 # %% kind="answer" grade_id="relu"
 def relu_forward(x):
@@ -346,9 +422,40 @@ def relu_backward(dout, cache):
 # %% kind="tests" grade_id="test_relu" points=3
 import numpy as np
 from cs231n_utils.testing import check_array, check_backward
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
-out, _ = relu_forward(x)
+out, cache = checked_call(relu_forward, x=x)
 check_array("relu_forward(x)[0] for x = -2, -0.5, 0, 0.5, 2", out, np.array([[0.0, 0.0, 0.0, 0.5, 2.0]]), inputs=x,
             mistakes={"min(0, x) instead of max(0, x)": np.minimum(x, 0), "the absolute value |x|": np.abs(x)})
 
@@ -356,6 +463,11 @@ rng = np.random.default_rng(4)
 relu_hint = "dx = dout where x > 0 (the unit was active) and 0 where x < 0."
 check_backward(relu_forward, relu_backward, {"x": rng.standard_normal((5, 6))}, kinks={"x": (0.0,)},
                hints={"dx": relu_hint})
+# at exactly x = 0 the gradient is 0; dout and the cache stay as they were
+dx = checked_call(relu_backward, dout=np.full((1, 5), 3.0), cache=cache)
+check_array("relu_backward(3 * ones, cache) for x = -2, -0.5, 0, 0.5, 2", dx, np.array([[0.0, 0.0, 0.0, 3.0, 3.0]]),
+            inputs=x, mistakes={"dout let through at x = 0 (x >= 0 instead of x > 0)": np.array([[0, 0, 3.0, 3, 3]])},
+            hint="dx is dout where x > 0 and 0 where x <= 0: use 0 at exactly x = 0.")
 ### BEGIN HIDDEN TESTS
 # any shape; all-negative inputs give zeros forward and backward
 x = rng.standard_normal((2, 3, 4))
@@ -385,8 +497,8 @@ check_array("a second relu_backward(dout, cache) with the same cache", relu_back
 # %% [markdown] kind="readonly" grade_id="md-leaky-relu"
 # ## Exercise 4: Leaky ReLU
 #
-# $f(x) = x$ for $x > 0$ and $\alpha x$ otherwise, with a small fixed slope $0 \le \alpha < 1$
-# (default 0.01). Use the `alpha` you are given (the tests use other values) and keep it in the cache.
+# $f(x) = x$ for $x > 0$ and $\alpha x$ otherwise, with a small fixed slope $\alpha$ (default 0.01).
+# Use the `alpha` you are given (the tests use other values) and keep it in the cache.
 
 # %% kind="answer" grade_id="leaky_relu"
 def leaky_relu_forward(x, alpha=0.01):
@@ -394,7 +506,7 @@ def leaky_relu_forward(x, alpha=0.01):
 
     Inputs:
     - x: float array of any shape S. Not modified.
-    - alpha: the slope for x < 0, a float with 0 <= alpha < 1.
+    - alpha: the slope for x <= 0, a float (default 0.01).
 
     Returns (out, cache): out, float array of shape S; cache: what leaky_relu_backward needs.
     """
@@ -424,9 +536,40 @@ def leaky_relu_backward(dout, cache):
 # %% kind="tests" grade_id="test_leaky_relu" points=2
 import numpy as np
 from cs231n_utils.testing import check_array, check_backward
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 x = np.array([[-3.0, -1.0, 0.0, 1.0, 3.0]])
-check_array("leaky_relu_forward(x, alpha=0.2)[0] for x = -3, -1, 0, 1, 3", leaky_relu_forward(x, alpha=0.2)[0],
+check_array("leaky_relu_forward(x, alpha=0.2)[0] for x = -3, -1, 0, 1, 3", checked_call(leaky_relu_forward, x=x, alpha=0.2)[0],
             np.array([[-0.6, -0.2, 0.0, 1.0, 3.0]]), inputs=x,
             mistakes={"ignoring the argument alpha (a fixed slope of 0.01)": np.where(x > 0, x, 0.01 * x),
                       "a plain ReLU: the negative side has slope alpha, not 0": np.maximum(x, 0)})
@@ -436,6 +579,8 @@ leaky_hint = ("dx = dout where x > 0 and alpha * dout where x < 0, with the alph
               "(keep it in the cache).")
 check_backward(leaky_relu_forward, leaky_relu_backward, {"x": rng.standard_normal((4, 5)), "alpha": 0.2},
                kinks={"x": (0.0,)}, hints={"dx": leaky_hint})
+_, cache = checked_call(leaky_relu_forward, x=rng.standard_normal((3, 4)), alpha=0.2)
+checked_call(leaky_relu_backward, dout=rng.standard_normal((3, 4)), cache=cache)
 ### BEGIN HIDDEN TESTS
 # the default alpha is 0.01
 x = rng.standard_normal((2, 3, 4))
@@ -466,7 +611,8 @@ check_array("a second leaky_relu_backward(dout, cache) with the same cache", lea
 # examples: `dalpha[d]` $= \sum_n$ `dout[n, d] * x[n, d]` over the examples with `x[n, d] < 0`.
 #
 # A wrong shape of `alpha` could silently broadcast (an `alpha` of shape `(1,)` works with any `x`),
-# so check it: raise a `ValueError` naming `alpha` unless `x` is 2-D and `alpha.shape == (D,)`.
+# so check it: raise a `ValueError` if `x` is not 2-D, and a `ValueError` whose message names `alpha`
+# if `alpha.shape != (D,)`.
 
 # %% kind="answer" grade_id="prelu"
 def prelu_forward(x, alpha):
@@ -477,7 +623,7 @@ def prelu_forward(x, alpha):
     - alpha: float array of shape (D,), the slope of feature d for x[:, d] <= 0.
 
     Returns (out, cache): out, float array of shape (N, D); cache: what prelu_backward needs.
-    Raises ValueError if x is not 2-D or alpha does not have shape (D,).
+    Raises ValueError if x is not 2-D, and ValueError naming alpha if alpha does not have shape (D,).
     """
     # Hint: alpha of shape (D,) broadcasts against x of shape (N, D) row by row.
     ### BEGIN SOLUTION
@@ -513,14 +659,46 @@ def prelu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_prelu" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_raises
+from cs231n_utils.testing import check_array, check_backward
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 x = np.array([[-2.0, 1.0, -1.0], [3.0, -4.0, 0.5]])
 alpha = np.array([0.1, 0.2, 0.5])
-check_array("prelu_forward(x, alpha=[0.1, 0.2, 0.5])[0]", prelu_forward(x, alpha)[0],
+check_array("prelu_forward(x, alpha=[0.1, 0.2, 0.5])[0]", checked_call(prelu_forward, x=x, alpha=alpha)[0],
             np.array([[-0.2, 1.0, -0.5], [3.0, -0.8, 0.5]]), inputs=x,
             mistakes={"alpha used per example (row) instead of per feature (column)":
-                          np.where(x > 0, x, x * alpha[:2, None])})
+                          np.where(x > 0, x, x * alpha[:2, None]),
+                      "a plain ReLU: the negative side has slope alpha[d], not 0": np.maximum(x, 0)})
 
 rng = np.random.default_rng(6)
 prelu_hints = {"dx": "dx = dout where x > 0 and alpha[d] * dout where x < 0.",
@@ -529,8 +707,8 @@ prelu_hints = {"dx": "dx = dout where x > 0 and alpha[d] * dout where x < 0.",
 check_backward(prelu_forward, prelu_backward,
                {"x": rng.standard_normal((6, 4)), "alpha": rng.uniform(0.05, 0.5, size=4)},
                kinks={"x": (0.0,)}, hints=prelu_hints)
-check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.array([0.1]),
-             what="alpha of shape (1,) for x of shape (4, 3)")
+_, cache = checked_call(prelu_forward, x=rng.standard_normal((5, 4)), alpha=rng.uniform(0.05, 0.5, size=4))
+checked_call(prelu_backward, dout=rng.standard_normal((5, 4)), cache=cache)
 ### BEGIN HIDDEN TESTS
 # a batch of one example, and a batch whose feature 0 is always positive (dalpha[0] = 0)
 check_backward(prelu_forward, prelu_backward, {"x": rng.standard_normal((1, 5)), "alpha": rng.uniform(0, 0.5, size=5)},
@@ -553,10 +731,21 @@ first = prelu_backward(dout, cache)
 second = prelu_backward(dout, cache)
 check_array("dx of a second prelu_backward with the same cache", second[0], first[0], rtol=0, atol=0)
 check_array("dalpha of a second prelu_backward with the same cache", second[1], first[1], rtol=0, atol=0)
-check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.array([0.1, 0.2, 0.3, 0.4]),
-             what="alpha of shape (4,) for x of shape (4, 3)")
-check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.full((4, 3), 0.1), what="alpha of shape (4, 3)")
+### END HIDDEN TESTS
+
+# %% kind="tests" grade_id="test_prelu_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.array([0.1]),
+             what="alpha of shape (1,) for x of shape (4, 3)", must_mention="alpha")
 check_raises(ValueError, prelu_forward, np.ones(3), np.full(3, 0.1), what="a 1-D x")
+### BEGIN HIDDEN TESTS
+check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.array([0.1, 0.2, 0.3, 0.4]),
+             what="alpha of shape (4,) for x of shape (4, 3)", must_mention="alpha")
+check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.full((4, 3), 0.1), what="alpha of shape (4, 3)",
+             must_mention="alpha")
+check_raises(ValueError, prelu_forward, np.ones((2, 3, 4)), np.full(4, 0.1), what="a 3-D x")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-elu"
@@ -574,7 +763,7 @@ def elu_forward(x, alpha=1.0):
 
     Inputs:
     - x: float array of any shape S. Not modified.
-    - alpha: a float > 0, the (negated) value the negative side saturates at.
+    - alpha: a float, the (negated) value the negative side saturates at (default 1.0).
 
     Returns (out, cache): out, float array of shape S; cache: what elu_backward needs.
     No overflow warning for any x.
@@ -605,13 +794,45 @@ def elu_backward(dout, cache):
 # %% kind="tests" grade_id="test_elu" points=3
 import numpy as np
 from cs231n_utils.testing import check_array, check_backward, check_no_warnings
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 x = np.array([[-3.0, -1.0, -0.1, 0.0, 0.5, 2.0]])
-check_array("elu_forward(x)[0] for x = -3, -1, -0.1, 0, 0.5, 2", elu_forward(x)[0],
+check_array("elu_forward(x)[0] for x = -3, -1, -0.1, 0, 0.5, 2 (the default alpha)", checked_call(elu_forward, x=x)[0],
             np.where(x > 0, x, np.exp(x) - 1), inputs=x,
             mistakes={"alpha * exp(x) without the - 1 on the negative side: it must meet the line at 0":
                           np.where(x > 0, x, np.exp(x)),
-                      "a plain ReLU: the negative side is alpha * (exp(x) - 1)": np.maximum(x, 0)})
+                      "a plain ReLU: the negative side is alpha * (exp(x) - 1)": np.maximum(x, 0)},
+            hint="out = x where x > 0 and alpha * (exp(x) - 1) elsewhere, with the default alpha=1.0.")
 check_array("elu_forward(x, alpha=2.0)[0] for x = -3, -1, -0.1, 0, 0.5, 2", elu_forward(x, alpha=2.0)[0],
             np.where(x > 0, x, 2.0 * (np.exp(x) - 1)), inputs=x,
             mistakes={"ignoring the argument alpha": np.where(x > 0, x, np.exp(x) - 1)})
@@ -621,6 +842,8 @@ elu_hint = "dx = dout where x > 0 and dout * alpha * exp(x) where x < 0, with th
 for alpha in (1.0, 0.5):
     check_backward(elu_forward, elu_backward, {"x": rng.uniform(-3, 3, size=(4, 5)), "alpha": alpha},
                    kinks={"x": (0.0,)}, hints={"dx": elu_hint})
+_, cache = checked_call(elu_forward, x=rng.uniform(-3, 3, size=(3, 4)), alpha=0.5)
+checked_call(elu_backward, dout=rng.standard_normal((3, 4)), cache=cache)
 ### BEGIN HIDDEN TESTS
 # large inputs of both signs: no overflow, exact limits
 x = np.array([-1000.0, -50.0, 50.0, 1000.0])
@@ -661,8 +884,8 @@ check_array("a second elu_backward(dout, cache) with the same cache", elu_backwa
 # layer, `dx[n, d] = sum_{h,j} dz[n,h,j] W[d,h,j]`, `dW[d,h,j] = sum_n x[n,d] dz[n,h,j]`,
 # `db[h, j] = sum_n dz[n, h, j]`. (Where two pieces tie the max has a kink; the tests avoid ties.)
 #
-# Raise a `ValueError` when the shapes do not fit: `x` not 2-D, `W` not 3-D, `W.shape[0] != D` or
-# `b.shape != (H, k)`.
+# Raise a `ValueError` when the shapes do not fit: `W` not 3-D or `W.shape[0] != D` (with a message
+# that names `W`), or `b.shape != (H, k)` (which numpy would otherwise broadcast silently).
 
 # %% kind="answer" grade_id="maxout"
 def maxout_forward(x, W, b):
@@ -675,7 +898,7 @@ def maxout_forward(x, W, b):
 
     Returns (out, cache): out of shape (N, H), out[n, h] = max_j (x[n] @ W[:, h, j] + b[h, j]);
     cache: what maxout_backward needs.
-    Raises ValueError if the shapes do not fit together.
+    Raises ValueError if b.shape != (H, k), and ValueError naming W if W is not 3-D or W.shape[0] != D.
     """
     # Hint: np.einsum("nd,dhk->nhk", x, W) + b gives z of shape (N, H, k); keep which piece won
     # (np.argmax over the last axis) in the cache.
@@ -717,7 +940,38 @@ def maxout_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_maxout" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_raises
+from cs231n_utils.testing import check_array, check_backward
+import copy
+
+from cs231n_utils.testing import HintError
+
+
+def same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return all(same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result
+
 
 def separated_maxout_inputs(rng, N, D, H, k, margin=0.05):
     """x, W, b whose best two pieces differ by more than `margin` everywhere (no kink nearby)."""
@@ -732,9 +986,9 @@ x = np.array([[-2.0], [0.0], [0.5], [3.0]])
 W = np.array([2.0, -1.0, 0.5]).reshape(1, 1, 3)
 b = np.array([[0.0, 1.0, -3.0]])
 check_array("maxout_forward(x, W, b)[0] for out = max(2x, 1 - x, 0.5x - 3), x = -2, 0, 0.5, 3",
-            maxout_forward(x, W, b)[0], np.array([[3.0], [1.0], [1.0], [6.0]]), inputs=x,
+            checked_call(maxout_forward, x=x, W=W, b=b)[0], np.array([[3.0], [1.0], [1.0], [6.0]]), inputs=x,
             mistakes={"the minimum over the pieces instead of the maximum": np.array([[-4.0], [-3.0], [-2.75], [-2.0]]),
-                      "the sum over the pieces instead of the maximum": np.array([[0.0], [-2.0], [-0.75], [3.5]])})
+                      "the sum over the pieces instead of the maximum": np.array([[-5.0], [-2.0], [-1.25], [2.5]])})
 
 rng = np.random.default_rng(8)
 maxout_hints = {"dx": "dx[n] = sum over outputs h of dout[n, h] * W[:, h, j*] with j* the winning piece of (n, h).",
@@ -748,14 +1002,12 @@ check_backward(maxout_forward, maxout_backward, {"x": x, "W": W, "b": b}, hints=
 # a piece that never wins gets no gradient
 x, W, b = separated_maxout_inputs(rng, N=6, D=3, H=2, k=3)
 b[:, 0] = -100.0
-out, cache = maxout_forward(x, W, b)
-dx, dW, db = maxout_backward(rng.standard_normal((6, 2)), cache)
+out, cache = checked_call(maxout_forward, x=x, W=W, b=b)
+dx, dW, db = checked_call(maxout_backward, dout=rng.standard_normal((6, 2)), cache=cache)
 check_array("dW[:, :, 0], the weights of a piece that never wins", dW[:, :, 0], np.zeros((3, 2)),
             hint="Route dout only to the winning piece of each output; the other pieces get 0.")
 check_array("db[:, 0], the bias of a piece that never wins", db[:, 0], np.zeros(2),
             hint="Route dout only to the winning piece of each output; the other pieces get 0.")
-check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np.ones(2),
-             what="b of shape (2,) for W of shape (3, 4, 2)")
 ### BEGIN HIDDEN TESTS
 # k = 1 is an affine layer; k = 2 with a zero piece is ReLU of an affine layer
 x, W, b = separated_maxout_inputs(rng, N=4, D=3, H=5, k=1)
@@ -784,10 +1036,23 @@ first = maxout_backward(dout, cache)
 second = maxout_backward(dout, cache)
 for name, g1, g2 in zip(("dx", "dW", "db"), first, second):
     check_array(f"{name} of a second maxout_backward with the same cache", g2, g1, rtol=0, atol=0)
-# shape validation
+### END HIDDEN TESTS
+
+# %% kind="tests" grade_id="test_maxout_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np.ones(2),
+             what="b of shape (2,) for W of shape (3, 4, 2)")
 check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((4, 4, 2)), np.ones((4, 2)),
-             what="W with 4 rows for x with 3 features")
-check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4)), np.ones((4,)), what="a 2-D W")
+             what="W with 4 rows for x with 3 features", must_mention="W")
+### BEGIN HIDDEN TESTS
+check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4)), np.ones((4,)), what="a 2-D W",
+             must_mention="W")
+check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np.ones((1, 2)),
+             what="b of shape (1, 2) for W of shape (3, 4, 2)")
+check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np.ones((4, 1)),
+             what="b of shape (4, 1) for W of shape (3, 4, 2)")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
