@@ -1,6 +1,7 @@
-"""The mutation suite, through real `nbgrader autograde`: for every assignment, the reference gets
-every point, the untouched release none, each classic mistake loses exactly the points of its test
-cell with a message naming the cause, and each alternative correct answer gets every point."""
+"""The mutation suite, graded the way students are (`course grade`): for every assignment, the
+reference gets every point, the untouched release none, each classic mistake loses exactly the
+points of its test cell with a message naming the cause, each alternative correct answer gets every
+point, and every requirement of the spec-coverage table has a test cell that catches its mutants."""
 import textwrap
 
 import pytest
@@ -17,6 +18,8 @@ def test_mutation_suite(name):
     corrects = [o for o in outcomes if o.label.startswith("correct")]
     assert len(corrects) >= 2, f"{name}: fewer than two alternative correct answers in mutations.toml"
     assert len(mistakes) >= 3, f"{name}: fewer than three classic mistakes in mutations.toml"
+    covered = [o for o in outcomes if o.label.startswith("requirement covered")]
+    assert len(covered) >= 10, f"{name}: no spec-coverage table ([[spec]]) in mutations.toml: audit its docstrings"
     failed = [f"{o.label}: {o.detail}" for o in outcomes if not o.ok]
     assert not failed, "\n".join(failed)
 
