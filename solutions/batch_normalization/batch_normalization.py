@@ -567,6 +567,7 @@ def batchnorm_backward_alt(dout, cache):
     Inputs:
     - dout: upstream gradient, float array of shape (N, D).
     - cache: from batchnorm_forward in train mode.
+    Neither dout nor the cache is modified.
 
     Returns (dx, dgamma, dbeta), as batchnorm_backward:
     dx = s / N * (N * dxhat - sum_n dxhat - xhat * sum_n(dxhat * xhat)) with dxhat = dout * gamma and
@@ -584,7 +585,7 @@ def batchnorm_backward_alt(dout, cache):
 
 # %% kind="tests" grade_id="test_batchnorm_backward_alt" points=2
 import numpy as np
-from cs231n_utils.testing import check_backward
+from cs231n_utils.testing import check_array, check_backward
 
 alt_hints = {"dx": "dx = s / N * (N * dxhat - sum(dxhat) - x_hat * sum(dxhat * x_hat)) with dxhat = dout * gamma, "
                    "s = 1 / sqrt(var + eps) and the sums over the batch (axis 0).",
@@ -601,6 +602,19 @@ check_backward(batchnorm_forward, batchnorm_backward_alt,
 check_backward(batchnorm_forward, batchnorm_backward_alt,
                {"x": rng.standard_normal((2, 6)), "gamma": rng.uniform(0.5, 2.0, size=6),
                 "beta": rng.standard_normal(6), "bn_param": {"mode": "train", "eps": 0.1}}, hints=alt_hints)
+# neither dout nor the cache is changed
+x = rng.standard_normal((6, 3))
+dout = rng.standard_normal((6, 3))
+dout_before = dout.copy()
+_, cache = batchnorm_forward(x, np.array([0.5, 2.0, -1.5]), np.zeros(3), {"mode": "train"})
+first = batchnorm_backward_alt(dout, cache)
+check_array("dout after batchnorm_backward_alt(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="batchnorm_backward_alt changed dout in place: compute into new arrays.")
+second = batchnorm_backward_alt(dout, cache)
+check_array("dout after a second batchnorm_backward_alt(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="batchnorm_backward_alt changed dout in place: compute into new arrays.")
+check_array("dx of a second batchnorm_backward_alt with the same cache", second[0], first[0], rtol=1e-12, atol=0,
+            hint="batchnorm_backward_alt changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-spatial"
@@ -677,6 +691,7 @@ def spatial_batchnorm_backward(dout, cache):
     Inputs:
     - dout: upstream gradient, float array of shape (N, C, H, W).
     - cache: from spatial_batchnorm_forward in train mode.
+    Neither dout nor the cache is modified.
 
     Returns (dx, dgamma, dbeta): dx of shape (N, C, H, W); dgamma and dbeta of shape (C,), summed
     over axes (0, 2, 3).
@@ -794,6 +809,19 @@ check_array("out for x of shape (10, 4, 1, 1) (plain batchnorm)", out, standardi
 check_backward(spatial_batchnorm_forward, spatial_batchnorm_backward,
                {"x": rng.standard_normal((3, 2, 3, 2)), "gamma": rng.uniform(-2.0, 2.0, size=2),
                 "beta": rng.standard_normal(2), "bn_param": {"mode": "train", "eps": 0.1}}, hints=sp_hints)
+# neither dout nor the cache is changed
+x = rng.standard_normal((2, 3, 2, 2))
+dout = rng.standard_normal((2, 3, 2, 2))
+dout_before = dout.copy()
+_, cache = spatial_batchnorm_forward(x, np.array([0.5, 2.0, -1.5]), np.zeros(3), {"mode": "train"})
+first = spatial_batchnorm_backward(dout, cache)
+check_array("dout after spatial_batchnorm_backward(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="spatial_batchnorm_backward changed dout in place: compute into new arrays.")
+second = spatial_batchnorm_backward(dout, cache)
+check_array("dout after a second spatial_batchnorm_backward(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="spatial_batchnorm_backward changed dout in place: compute into new arrays.")
+check_array("dx of a second spatial_batchnorm_backward with the same cache", second[0], first[0], rtol=1e-12, atol=0,
+            hint="spatial_batchnorm_backward changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
 
 # %% kind="tests" grade_id="test_spatial_batchnorm_args" points=1
@@ -851,6 +879,7 @@ def layernorm_backward(dout, cache):
     Inputs:
     - dout: upstream gradient, float array of shape (N, D).
     - cache: from layernorm_forward.
+    Neither dout nor the cache is modified.
 
     Returns (dx, dgamma, dbeta): dx of shape (N, D); dgamma and dbeta of shape (D,), summed over the batch.
     """
@@ -945,6 +974,19 @@ check_backward(layernorm_forward, layernorm_backward,
 check_backward(layernorm_forward, layernorm_backward,
                {"x": rng.standard_normal((1, 8)), "gamma": rng.uniform(0.5, 2.0, size=8),
                 "beta": rng.standard_normal(8), "ln_param": {"mode": "test"}}, hints=ln_hints)
+# neither dout nor the cache is changed
+x = rng.standard_normal((4, 3))
+dout = rng.standard_normal((4, 3))
+dout_before = dout.copy()
+_, cache = layernorm_forward(x, np.array([0.5, 2.0, -1.5]), np.zeros(3), {})
+first = layernorm_backward(dout, cache)
+check_array("dout after layernorm_backward(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="layernorm_backward changed dout in place: compute into new arrays.")
+second = layernorm_backward(dout, cache)
+check_array("dout after a second layernorm_backward(dout, cache)", dout, dout_before, rtol=0, atol=0,
+            hint="layernorm_backward changed dout in place: compute into new arrays.")
+check_array("dx of a second layernorm_backward with the same cache", second[0], first[0], rtol=1e-12, atol=0,
+            hint="layernorm_backward changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
