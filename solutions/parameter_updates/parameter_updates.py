@@ -1,11 +1,3 @@
-# ---
-# jupyter:
-#   kernelspec:
-#     display_name: Python 3 (ipykernel)
-#     language: python
-#     name: python3
-# ---
-
 # %% [markdown] kind="readonly" grade_id="intro"
 # # 07 · Parameter updates
 #
@@ -231,9 +223,9 @@ def sgd(w, dw, config=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_sgd" points=2
+# %% kind="tests" grade_id="test_sgd" points=1
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises
+from cs231n_utils.testing import HintError, check_array
 from cs231n_utils.validation import describe
 
 
@@ -276,8 +268,6 @@ check_array("w after each of 5 sgd updates with learning_rate 0.3", path, expect
                       "w + learning_rate * dw: the update must go against the gradient":
                       np.concatenate([w0[None], w0 + 0.3 * np.cumsum(G, axis=0)])})
 
-check_raises(ValueError, sgd, w0.copy(), dw.copy(), {"learning_rate": -1.0}, must_mention=["learning_rate", "-1"],
-             what="learning_rate=-1.0")
 ### BEGIN HIDDEN TESTS
 # a gradient that depends on w: a quadratic bowl with a different curvature for every entry
 curvature = rng.uniform(0.5, 3.0, size=(2, 3, 2))
@@ -286,6 +276,20 @@ path, _ = run_rule(sgd, w0, lambda w, t: curvature * w, 8, {"learning_rate": 0.2
 expected = np.array([(1 - 0.2 * curvature) ** t * w0 for t in range(9)])
 check_array("w after each of 8 sgd updates on a quadratic bowl (dw = curvature * w), learning_rate 0.2",
             path, expected, rtol=1e-9)
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_sgd_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of sgd are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(720)
+w0 = rng.standard_normal((4, 3))
+dw = rng.standard_normal((4, 3))
+check_raises(ValueError, sgd, w0.copy(), dw.copy(), {"learning_rate": -1.0}, must_mention=["learning_rate", "-1"],
+             what="learning_rate=-1.0")
+### BEGIN HIDDEN TESTS
 check_raises(ValueError, sgd, w0.copy(), w0.copy(), {"learning_rate": -1e-3}, must_mention="learning_rate",
              what="learning_rate=-0.001")
 ### END HIDDEN TESTS
@@ -329,9 +333,9 @@ def sgd_momentum(w, dw, config=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_sgd_momentum" points=3
+# %% kind="tests" grade_id="test_sgd_momentum" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises
+from cs231n_utils.testing import HintError, check_array
 from cs231n_utils.validation import describe
 
 
@@ -388,10 +392,6 @@ check_array("w after each of 6 sgd_momentum updates (learning_rate 0.1, momentum
                       "and start from it at the next call": momentum_path(w0, grad, 6, 0.1, 0.0),
                       "ignoring config['momentum'] (always 0.9)": momentum_path(w0, grad, 6, 0.1, 0.9)})
 
-check_raises(ValueError, sgd_momentum, w0.copy(), dw.copy(), {"momentum": 1.5}, must_mention=["momentum", "1.5"],
-             what="momentum=1.5")
-check_raises(ValueError, sgd_momentum, w0.copy(), dw.copy(), {"learning_rate": -1.0},
-             must_mention=["learning_rate", "-1"], what="learning_rate=-1.0")
 ### BEGIN HIDDEN TESTS
 # an empty config: the defaults learning_rate 1e-2 and momentum 0.9
 curvature = rng.uniform(1.0, 20.0, size=(3, 2))
@@ -429,6 +429,22 @@ check_array("w after each of 15 sgd_momentum updates with the default config on 
 path, _ = run_rule(sgd_momentum, w0, bowl, 5, {"learning_rate": 0.05, "momentum": 0.0})
 check_array("sgd_momentum with momentum 0 (plain SGD)", path, momentum_path(w0, bowl, 5, 0.05, 0.0), rtol=1e-6, atol=1e-7,
             hint="momentum = 0 is allowed (the range is [0, 1)) and gives plain SGD.")
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_sgd_momentum_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of sgd_momentum are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(721)
+w0 = rng.standard_normal((4, 3))
+dw = rng.standard_normal((4, 3))
+check_raises(ValueError, sgd_momentum, w0.copy(), dw.copy(), {"momentum": 1.5}, must_mention=["momentum", "1.5"],
+             what="momentum=1.5")
+check_raises(ValueError, sgd_momentum, w0.copy(), dw.copy(), {"learning_rate": -1.0},
+             must_mention=["learning_rate", "-1"], what="learning_rate=-1.0")
+### BEGIN HIDDEN TESTS
 for bad in (1.0, -0.5):
     check_raises(ValueError, sgd_momentum, w0.copy(), w0.copy(), {"momentum": bad}, must_mention="momentum",
                  what=f"momentum={bad}")
@@ -473,9 +489,9 @@ def nesterov_momentum(w, dw, config=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_nesterov_momentum" points=3
+# %% kind="tests" grade_id="test_nesterov_momentum" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises
+from cs231n_utils.testing import HintError, check_array
 from cs231n_utils.validation import describe
 
 
@@ -550,8 +566,6 @@ check_array("w after each of 15 nesterov_momentum updates with the default confi
             nesterov_path(w0, bowl, 15, 1e-2, 0.9), rtol=1e-6, atol=1e-7,
             mistakes={lookahead_hint: nesterov_path(w0, bowl, 15, 1e-2, 0.9, variant="plain")},
             hint="Defaults: learning_rate 1e-2 and momentum 0.9 when the keys are missing.")
-check_raises(ValueError, nesterov_momentum, w0.copy(), w0.copy(), {"momentum": 1.5},
-             must_mention=["momentum", "1.5"], what="momentum=1.5")
 ### BEGIN HIDDEN TESTS
 # two parameters updated in turn, each with its own config, both starting from config=None
 wa0, wb0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))  # the shape of the visible tests
@@ -574,6 +588,19 @@ check_array("w of the second of two parameters updated in turn, each with its ow
 path, _ = run_rule(nesterov_momentum, w0, bowl, 5, {"learning_rate": 0.05, "momentum": 0.0})
 check_array("nesterov_momentum with momentum 0 (plain SGD)", path, nesterov_path(w0, bowl, 5, 0.05, 0.0),
             rtol=1e-6, atol=1e-7, hint="momentum = 0 is allowed (the range is [0, 1)) and gives plain SGD.")
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_nesterov_momentum_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of nesterov_momentum are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(722)
+w0 = rng.standard_normal((4, 3))
+check_raises(ValueError, nesterov_momentum, w0.copy(), w0.copy(), {"momentum": 1.5},
+             must_mention=["momentum", "1.5"], what="momentum=1.5")
+### BEGIN HIDDEN TESTS
 for bad in (1.0, -0.5):
     check_raises(ValueError, nesterov_momentum, w0.copy(), w0.copy(), {"momentum": bad}, must_mention="momentum",
                  what=f"momentum={bad}")
@@ -618,9 +645,9 @@ def adagrad(w, dw, config=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_adagrad" points=3
+# %% kind="tests" grade_id="test_adagrad" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises, no_warnings
+from cs231n_utils.testing import HintError, check_array, no_warnings
 from cs231n_utils.validation import describe
 
 
@@ -675,9 +702,6 @@ check_array("w after each of 6 adagrad updates (learning_rate 0.5)", path, adagr
             mistakes={"cache = dw**2 at every call: Adagrad accumulates, cache = cache + dw**2 (and keeps the cache "
                       "in config['cache'])": adagrad_path(w0, grad, 6, 0.5, accumulate=False),
                       "dividing by the cache instead of its square root": adagrad_path(w0, grad, 6, 0.5, root=False)})
-check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"epsilon": 0.0}, must_mention="epsilon", what="epsilon=0.0")
-check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"learning_rate": -1.0},
-             must_mention=["learning_rate", "-1"], what="learning_rate=-1.0")
 ### BEGIN HIDDEN TESTS
 # a zero gradient at the first update: no division by zero, no step
 dw = rng.standard_normal((3, 4))
@@ -715,6 +739,20 @@ bowl = lambda w, t: curvature * w
 path, _ = run_rule(adagrad, w0, bowl, 6, {"learning_rate": 0.3})
 check_array("w after each of 6 adagrad updates on a quadratic bowl (learning_rate 0.3)", path,
             adagrad_path(w0, bowl, 6, 0.3), rtol=1e-6, atol=1e-7)
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_adagrad_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of adagrad are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(723)
+w0 = rng.standard_normal((4, 3))
+check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"epsilon": 0.0}, must_mention="epsilon", what="epsilon=0.0")
+check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"learning_rate": -1.0},
+             must_mention=["learning_rate", "-1"], what="learning_rate=-1.0")
+### BEGIN HIDDEN TESTS
 check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"epsilon": -1.0}, must_mention=["epsilon", "-1"],
              what="epsilon=-1.0")
 ### END HIDDEN TESTS
@@ -761,9 +799,9 @@ def rmsprop(w, dw, config=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_rmsprop" points=3
+# %% kind="tests" grade_id="test_rmsprop" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises
+from cs231n_utils.testing import HintError, check_array
 from cs231n_utils.validation import describe
 
 
@@ -827,8 +865,6 @@ check_array("w after each of 6 rmsprop updates (learning_rate 0.1, decay_rate 0.
                       "the cache is not kept between calls: store it in config['cache']":
                       rmsprop_path(w0, grad, 6, 0.1, 0.9, 0.0, 0.1),
                       "ignoring config['decay_rate'] (always 0.99)": rmsprop_path(w0, grad, 6, 0.1, 0.99)})
-check_raises(ValueError, rmsprop, w0.copy(), w0.copy(), {"decay_rate": 1.5}, must_mention=["decay_rate", "1.5"],
-             what="decay_rate=1.5")
 ### BEGIN HIDDEN TESTS
 # two parameters updated in turn, each with its own config, both starting from config=None
 wa0, wb0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))  # the shape of the visible tests
@@ -861,6 +897,19 @@ next_w, _ = rmsprop(np.zeros((2, 2)), np.ones((2, 2)), {"learning_rate": 1.0, "e
 if not np.all(np.abs(next_w) < 2e-2):
     raise HintError(f"rmsprop(zeros, ones, {{'learning_rate': 1.0, 'epsilon': 1e4}}) moved w by {np.abs(next_w).max():.3g}; "
                     "with epsilon = 1e4 the step should be tiny. Is config['epsilon'] ignored (a fixed 1e-8)?")
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_rmsprop_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of rmsprop are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(724)
+w0 = rng.standard_normal((4, 3))
+check_raises(ValueError, rmsprop, w0.copy(), w0.copy(), {"decay_rate": 1.5}, must_mention=["decay_rate", "1.5"],
+             what="decay_rate=1.5")
+### BEGIN HIDDEN TESTS
 for key, bad in (("decay_rate", 1.0), ("decay_rate", -0.1), ("epsilon", 0.0), ("learning_rate", -1.0)):
     check_raises(ValueError, rmsprop, w0.copy(), w0.copy(), {key: bad}, must_mention=key, what=f"{key}={bad}")
 ### END HIDDEN TESTS
@@ -919,9 +968,9 @@ def adam(w, dw, config=None):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_adam" points=4
+# %% kind="tests" grade_id="test_adam" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises, no_warnings
+from cs231n_utils.testing import HintError, check_array, no_warnings
 from cs231n_utils.validation import describe
 
 
@@ -997,9 +1046,6 @@ for key in ("m", "v"):
                         f"{describe(config.get(key))}. The state of the rule lives in config.")
 if config.get("t") != 6:
     raise HintError(f"after 6 updates config['t'] should be 6, got {describe(config.get('t'))}. " + t_hint)
-check_raises(ValueError, adam, w0.copy(), w0.copy(), {"beta1": 1.5}, must_mention=["beta1", "1.5"], what="beta1=1.5")
-check_raises(ValueError, adam, w0.copy(), w0.copy(), {"beta2": -0.5}, must_mention=["beta2", "-0.5"],
-             what="beta2=-0.5")
 ### BEGIN HIDDEN TESTS
 # two parameters updated in turn, each with its own config, both starting from config=None
 wa0, wb0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))  # the shape of the visible tests
@@ -1036,6 +1082,20 @@ next_w, _ = adam(np.zeros((2, 2)), np.ones((2, 2)), {"learning_rate": 1.0, "epsi
 if not np.all(np.abs(next_w) < 2e-2):
     raise HintError(f"adam(zeros, ones, {{'learning_rate': 1.0, 'epsilon': 1e4}}) moved w by {np.abs(next_w).max():.3g}; "
                     "with epsilon = 1e4 the step should be tiny. Is config['epsilon'] ignored (a fixed 1e-8)?")
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_adam_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of adam are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(725)
+w0 = rng.standard_normal((4, 3))
+check_raises(ValueError, adam, w0.copy(), w0.copy(), {"beta1": 1.5}, must_mention=["beta1", "1.5"], what="beta1=1.5")
+check_raises(ValueError, adam, w0.copy(), w0.copy(), {"beta2": -0.5}, must_mention=["beta2", "-0.5"],
+             what="beta2=-0.5")
+### BEGIN HIDDEN TESTS
 for key, bad in (("beta1", 1.0), ("beta1", -0.1), ("beta2", 1.0), ("beta2", 1.5), ("epsilon", 0.0),
                  ("epsilon", -1e-8), ("learning_rate", -1.0)):
     check_raises(ValueError, adam, w0.copy(), w0.copy(), {key: bad}, must_mention=key, what=f"{key}={bad}")
@@ -1100,11 +1160,11 @@ def inverse_time_decay(lr0, epoch, k=0.1):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_schedules" points=3
+# %% kind="tests" grade_id="test_schedules" points=2
 import math
 
 import numpy as np
-from cs231n_utils.testing import check_raises, check_scalar
+from cs231n_utils.testing import check_scalar
 
 for epoch in (0, 5, 9, 10, 15, 19, 20, 35):
     check_scalar(f"step_decay(0.1, {epoch}, drop=0.5, epochs_drop=10)", step_decay(0.1, epoch, drop=0.5, epochs_drop=10),
@@ -1125,8 +1185,6 @@ for epoch in (0, 1, 10, 30):
                  0.1 / (1 + 0.5 * epoch), rtol=1e-9,
                  mistakes={"ignoring k: lr0 / (1 + k * epoch)": 0.1 / (1 + 0.1 * epoch),
                            "lr0 / (1 + epoch): k is missing": 0.1 / (1 + epoch)})
-check_raises(ValueError, step_decay, -1.0, 3, must_mention=["lr0", "-1"], what="lr0=-1.0")
-check_raises(ValueError, exponential_decay, 0.1, 3, k=-0.5, must_mention=["k", "-0.5"], what="k=-0.5")
 ### BEGIN HIDDEN TESTS
 for epoch in (0, 2, 3, 7, 12):
     check_scalar(f"step_decay(2.0, {epoch}, drop=0.1, epochs_drop=3)", step_decay(2.0, epoch, drop=0.1, epochs_drop=3),
@@ -1141,6 +1199,18 @@ check_scalar("inverse_time_decay(0.2, 7, k=0) (k = 0: constant)", inverse_time_d
 check_scalar("exponential_decay(1.0, 2.5) (default k = 0.1)", exponential_decay(1.0, 2.5), math.exp(-0.25), rtol=1e-9)
 check_scalar("inverse_time_decay(1.0, 2.5) (default k = 0.1)", inverse_time_decay(1.0, 2.5), 1 / 1.25, rtol=1e-9)
 check_scalar("inverse_time_decay(3.0, 1000, k=1.0)", inverse_time_decay(3.0, 1000, k=1.0), 3.0 / 1001, rtol=1e-9)
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_schedules_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of the schedules are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(726)
+check_raises(ValueError, step_decay, -1.0, 3, must_mention=["lr0", "-1"], what="lr0=-1.0")
+check_raises(ValueError, exponential_decay, 0.1, 3, k=-0.5, must_mention=["k", "-0.5"], what="k=-0.5")
+### BEGIN HIDDEN TESTS
 check_raises(ValueError, step_decay, 0.1, 3, drop=0.0, must_mention="drop", what="drop=0.0")
 check_raises(ValueError, step_decay, 0.1, 3, drop=1.5, must_mention=["drop", "1.5"], what="drop=1.5")
 check_raises(ValueError, step_decay, 0.1, 3, epochs_drop=0, must_mention="epochs_drop", what="epochs_drop=0")
@@ -1189,9 +1259,9 @@ def clip_grad_norm(grads, max_norm):
     ### END SOLUTION
 
 
-# %% kind="tests" grade_id="test_clip_grad_norm" points=3
+# %% kind="tests" grade_id="test_clip_grad_norm" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_raises, check_scalar, no_warnings
+from cs231n_utils.testing import HintError, check_array, check_scalar, no_warnings
 from cs231n_utils.validation import describe
 
 
@@ -1237,7 +1307,6 @@ for k, g in grads.items():
                 clipped[k], g, rtol=1e-9,
                 mistakes={"scaling to max_norm even when the global norm is below max_norm: leave the gradients "
                           "unchanged then": g * 100.0 / total})
-check_raises(ValueError, clip_grad_norm, grads, 0.0, must_mention="max_norm", what="max_norm=0.0")
 ### BEGIN HIDDEN TESTS
 # all zeros: no division by zero
 zeros = {"W": np.zeros((3, 3)), "b": np.zeros(3)}
@@ -1262,6 +1331,18 @@ for k, g in many.items():
     check_array(f"clip_grad_norm(6 parameters, 1.5)[0][{k!r}]", clipped[k], g * 1.5 / total, rtol=1e-5,
                 mistakes={"each parameter clipped separately (by its own norm): scale ALL arrays by the same "
                           "max_norm / global_norm": g * min(1.0, 1.5 / np.sqrt(np.sum(g ** 2)))})
+### END HIDDEN TESTS
+
+
+# %% kind="tests" grade_id="test_clip_grad_norm_args" points=1
+import numpy as np
+from cs231n_utils.testing import check_raises
+
+# bad arguments of clip_grad_norm are refused with a ValueError naming the argument and its value
+rng = np.random.default_rng(727)
+grads = {"W1": rng.standard_normal((4, 3)), "b1": rng.standard_normal(3)}
+check_raises(ValueError, clip_grad_norm, grads, 0.0, must_mention="max_norm", what="max_norm=0.0")
+### BEGIN HIDDEN TESTS
 check_raises(ValueError, clip_grad_norm, grads, -1.0, must_mention=["max_norm", "-1"], what="max_norm=-1.0")
 ### END HIDDEN TESTS
 
