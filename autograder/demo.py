@@ -7,17 +7,26 @@ of them, one family of samples per function below: the reference answers
 (:func:`autograder.selfcheck.reference_submission`), with written answers, the blank release, a
 partly done one; classic mistakes and a correct variant from ``solutions/<a>/mutations.toml``; a
 correct answer warning on stderr; broken submissions (edited and deleted test cells, a misnamed
-notebook, no notebook, corrupt JSON); runaway code (an infinite loop, one that ignores interrupts,
-os._exit, killing its own kernel); bombs (memory, output, a bounded fork bomb); and code reaching
-for files it must not see and, in the bubblewrap sandbox only, trying to wipe the gradebook.
+notebook, no notebook, corrupt JSON); and the hostile corpus, kept as data in
+``autograder/hostile.toml``: one sample per (attack, base) for every assignment, the attack in the
+blank release or in the reference answers. Attacks on the tests that run in the student's kernel
+(an input transformer, patched test helpers or numpy comparisons, a fake ``cs231n_utils.testing``,
+swallowed errors), answers that are not answers (an always-equal object, a pickle bomb, a huge
+array, a storm of callbacks), runaway code (an endless loop, one that ignores interrupts, os._exit,
+killing its own kernel), bombs (memory, output, a bounded fork bomb), and code reaching for files it
+must not see (and, in the bubblewrap sandbox only, running the solutions or wiping the gradebook).
 
 The expected score of every sample follows from the points of each test cell and the answer cells
 each test cell calls (found in the code: a test of ``batchnorm_backward`` also needs
-``batchnorm_forward``). Every bomb is bounded and fails the same way however busy the machine is;
+``batchnorm_forward``): a blank release with any attack earns the blank score, the reference with
+any attack every point its code still earns. Where an attack fools the tests in the kernel, the
+grader's own run of them (autograder/trusted.py) must disagree, and say so; nowhere else may it.
+Every bomb is bounded and fails the same way however busy the machine is;
 the hostile samples only touch files in the demo folder, and only when it holds the marker file
 ``DIR/DEMO_MARKER``. ``course demo`` grades the class with ``course grade`` into ``DIR/grading`` and
-prints expected against got: score, status, failure reason, notes, the lines hostile code printed,
-a feedback page for every graded sample, no process left behind (exit status 1 on any difference).
+prints expected against got: score, status, failure reason, notes, disagreements, the lines hostile
+code printed, a feedback page for every graded sample, no process left behind (exit status 1 on any
+difference).
 """
 from __future__ import annotations
 
@@ -33,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 from . import cells, course_folder, grade, paths, sandbox, selfcheck, source
 from .protocol import FAILED, GRADED, NEEDS_MANUAL
@@ -50,7 +60,10 @@ class Sample:
     score: float | None = None         # autograded points expected (None when it fails)
     reason: str = ""                   # words the failure reason must contain
     note: str = ""                     # words one of the notes must contain
-    checks: list[str] = field(default_factory=list)   # OUTPUT_CHECKS names, "no-leftovers"
+    checks: list[str] = field(default_factory=list)   # OUTPUT_CHECKS names, "no-leftovers", "no-file:NAME"
+    tampering: bool = False            # the in-kernel run is fooled: a disagreement must be recorded (else none)
+    attack: str = ""                   # the hostile.toml attack it comes from ("" for an ordinary sample)
+    base: str = ""                     # and what it was put in: "blank" or "correct"
     files: dict = field(default_factory=dict, repr=False)  # file name -> notebook, or text as is
 
 
@@ -117,6 +130,10 @@ class Material:
     @property
     def answers(self) -> list[str]:
         return list(self.functions)
+
+    def answer_at(self, where: str) -> str:
+        """The "first", "middle" or "last" answer cell."""
+        return self.answers[{"first": 0, "middle": len(self.answers) // 2, "last": -1}[where]]
 
     def needs(self, test: str) -> set[str]:
         """The answer cells test cell ``test`` calls, directly or through other code."""
@@ -253,126 +270,135 @@ def broken_samples(m: Material) -> list[Sample]:
     ]
 
 
-# Hostile code goes after the functions of the first answer cell. Every bomb is bounded, and fails
-# the same way however busy the machine is.
-SPIN = '''
-import time as _time
-_until = _time.monotonic() + 300   # bounded: 5 minutes, far beyond the cell time limit
-while _time.monotonic() < _until:
-    pass
-'''
+# --------------------------------------------------------------------------------------------------
+# the hostile corpus: autograder/hostile.toml, one sample per (attack, base)
+
+HOSTILE = Path(__file__).with_name("hostile.toml")
+TOKENS = ("ROOT", "ASSIGNMENT", "OUT", "MARKER", "GRADING", "CLASS", "CELL_TIMEOUT")
+# output checks that only hold where the sandbox gives them
+CHECK_NEEDS = {"READABLE": "bwrap", "NETWORK": "network"}
 
 
-def runaway_samples(m: Material) -> list[Sample]:
-    """Code that never ends, or ends its kernel."""
-    stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" + SPIN
-    return [
-        Sample("infinite-loop", "an endless loop at the top level (interrupted at the cell time limit)", GRADED,
-               m.total, files=m.files(m.appended(SPIN))),
-        Sample("ignores-interrupt", "an endless loop that ignores interrupts", FAILED, reason="interrupt",
-               files=m.files(m.appended(stubborn))),
-        Sample("os-exit", "os._exit in an answer", FAILED, reason="kernel died",
-               files=m.files(m.appended("import os\nos._exit(3)"))),
-        Sample("kills-kernel", "kills its own kernel", FAILED, reason="kernel died",
-               files=m.files(m.appended("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))),
-    ]
+@dataclass
+class Attack:
+    """One entry of hostile.toml (its header describes the fields)."""
+    name: str
+    what: str
+    code: str
+    bases: list[str] = field(default_factory=lambda: ["blank", "correct"])
+    at: str = "first"
+    fake_stubs: bool | dict = False        # True in the file: the file's [fake_stubs] table here
+    fake: str = ""
+    replaces: str = "last"
+    only: str = ""
+    assignments: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    fools_kernel: bool | list[str] = False
+    expect: dict[str, dict] = field(default_factory=dict)   # base -> overrides
+
+    def tampering(self, base: str, assignment: str) -> bool:
+        """Must the grader's own run of the tests disagree with the kernel's on this sample?"""
+        value = self.expect.get(base, {}).get("tampering", self.fools_kernel if base == "blank" else False)
+        return assignment in value if isinstance(value, list) else bool(value)
 
 
-# np.empty reserves address space without touching it: the memory limit (on address space) refuses
-# a chunk at once, never halfway through page-faulting it, so the cell time limit never interrupts
-# the bomb; whatever stops it, `finally` gives back what it took before the tests run.
-MEMORY_BOMB = '''
-def _bomb():
-    import numpy as _np
-    chunks = []
-    try:
-        for _ in range(24):      # bounded: at most 24 x 256 MB = 6 GB
-            chunks.append(_np.empty(32 * 1024 * 1024))
-        print("MEMORY: all 6 GB granted")
-    except MemoryError:
-        print(f"MEMORY: refused after {len(chunks)} x 256 MB")
-    finally:
-        chunks.clear()
-_bomb()
-'''
-FLOOD = '''
-for _ in range(400):             # bounded: 400 MB of output
-    print("x" * 1_000_000)
-'''
-FORKS = '''
-import os, time
-for _ in range(16):              # bounded: 16 processes that sleep 60 s
-    try:
-        if os.fork() == 0:
-            time.sleep(60)
-            os._exit(0)
-    except OSError:              # the process limit: no more forks
-        break
-'''
+def load_attacks(path: Path = HOSTILE) -> list[Attack]:
+    data = tomllib.loads(path.read_text())
+    stubs = data.get("fake_stubs", {})
+    attacks = []
+    for entry in data.get("attack", []):
+        entry = dict(entry)
+        expect = {k[len("expect_"):]: entry.pop(k) for k in list(entry) if k.startswith("expect_")}
+        bad = {k for e in expect.values() for k in e} - {"status", "reason", "checks", "tampering"}
+        if bad:
+            raise ValueError(f"{path.name}: attack {entry.get('name')}: unknown expectations {sorted(bad)}")
+        attack = Attack(**entry, expect=expect)
+        if attack.fake_stubs is True:
+            attack.fake_stubs = {"code": stubs["code"], "fake": stubs["fake"]}
+        unknown = {b for b in attack.bases if b not in ("blank", "correct")} | (
+            set(expect) - set(attack.bases)) | ({attack.at} - {"first", "last"}) | (
+            {attack.replaces} - {"first", "middle", "last"})
+        if unknown:
+            raise ValueError(f"{path.name}: attack {attack.name}: unknown {sorted(unknown)}")
+        attacks.append(attack)
+    return attacks
 
 
-def bomb_samples(m: Material) -> list[Sample]:
-    """Memory, output and processes, each stopped by its limit."""
-    return [
-        Sample("memory-bomb", "asks for memory until the limit refuses (at most 6 GB)", GRADED, m.total,
-               checks=["MEMORY"], files=m.files(m.appended(MEMORY_BOMB))),
-        Sample("output-flood", "prints 400 MB", GRADED, m.total, checks=["CUT"], files=m.files(m.appended(FLOOD))),
-        Sample("fork-bomb", "leaves 16 forked processes behind", GRADED, m.total, checks=["no-leftovers"],
-               files=m.files(m.appended(FORKS))),
-    ]
+def _fill(code: str, values: dict[str, str]) -> str:
+    """The attack's code with @TOKEN@ replaced by its value (a path, written as is into a string)."""
+    for token in TOKENS:
+        if re.search(r"[\\'\"\n]", values[token]):
+            raise ValueError(f"{token} {values[token]!r}: a path the hostile samples cannot quote")
+        code = code.replace(f"@{token}@", values[token])
+    left = sorted(set(re.findall(r"@[A-Z]+@", code)))
+    if left:
+        raise ValueError(f"unknown tokens {left}")
+    return textwrap.dedent(code).strip()
 
 
-READS = '''
-import socket as _socket
-_readable = []
-for _path in {targets!r}:
-    try:
-        with open(_path, "rb") as _fh:
-            _fh.read(1)
-        _readable.append(_path)
-    except OSError:
-        pass
-print("READABLE:", _readable)
-try:
-    _socket.create_connection(("1.1.1.1", 53), timeout=2).close()
-    print("NETWORK: yes")
-except OSError:
-    print("NETWORK: no")
-'''
-WIPES = '''
-import os as _os
-_done = []
-if _os.path.exists({marker!r}):              # only ever in the demo folder
-    for _path in {victims!r}:
-        if not _os.path.realpath(_path).startswith({out!r}):
+def _append(nb, answer: str, code: str) -> None:
+    cell = next(c for c in cells.of_kind(nb, "answer") if cells.grade_id(c) == answer)
+    cell.source = cell.source.rstrip() + "\n\n" + code.rstrip() + "\n"
+
+
+def _fakes(names: list[str], body: str) -> str:
+    return "\n\n".join(f"def {name}(*args, **kwargs):\n" + textwrap.indent(textwrap.dedent(body).strip(), "    ")
+                        for name in names)
+
+
+def attack_notebook(m: Material, attack: Attack, base: str, values: dict[str, str]) -> nbformat.NotebookNode:
+    """The base (the release or the reference) with the attack in its answer cells: fakes after the
+    functions they replace (every stub on the blank base, the functions of the answer cell
+    ``replaces`` on the correct one), what they use after the first answer cell, before them; the
+    attack's code after the answer cell ``at`` (with ``fake``, the first: the fakes use it)."""
+    nb = copy.deepcopy(m.release if base == "blank" else m.reference)
+    code = _fill(attack.code, values)
+    prelude, body = (code, attack.fake) if attack.fake else \
+        (_fill(attack.fake_stubs["code"], values), attack.fake_stubs["fake"]) if attack.fake_stubs and base == "blank" \
+        else ("", "")
+    if prelude:
+        _append(nb, m.answers[0], prelude)
+    replaced = m.answer_at(attack.replaces)
+    released = {cells.grade_id(c): cells.source_text(c) for c in cells.of_kind(m.release, "answer")}
+    for answer in m.answers:
+        if base == "blank":
+            targets = [f for f, used in _functions(released[answer]).items() if "NotImplementedError" in used]
+        else:
+            targets = m.functions[answer] if answer == replaced else []
+        if body and targets:
+            _append(nb, answer, _fakes(targets, body))
+    if not attack.fake:
+        _append(nb, m.answer_at(attack.at), code)
+    return nb
+
+
+def hostile_samples(m: Material, folder: Path, sandbox_mode: str, network_isolated: bool,
+                    attacks: list[Attack] | None = None) -> list[Sample]:
+    """One sample per (attack, base) of hostile.toml that applies to this assignment and sandbox."""
+    out = folder.parent
+    values = {"ROOT": str(paths.ROOT), "ASSIGNMENT": m.name, "OUT": str(out), "MARKER": str(out / MARKER),
+              "GRADING": str(out / "grading"), "CLASS": str(folder), "CELL_TIMEOUT": str(DEMO_LIMITS["cell_timeout"])}
+    have = {"bwrap": sandbox_mode == "bwrap", "network": network_isolated}
+    samples = []
+    for attack in load_attacks() if attacks is None else attacks:
+        if (attack.only == "bwrap" and sandbox_mode != "bwrap") or (
+                attack.assignments and m.name not in attack.assignments):
             continue
-        try:
-            with open(_path, "r+b") as _fh:
-                _fh.truncate(0)
-            _done.append(_path)
-        except OSError:
-            pass
-print("WIPED:", _done)
-'''
-
-
-def snooping_samples(m: Material, folder: Path, sandbox_mode: str, network_isolated: bool) -> list[Sample]:
-    """Code reaching for what it must not: solutions, the gradebook, another student's files, the
-    network; in the bubblewrap sandbox only, code truncating them (the demo folder's, with its marker)."""
-    a, out = m.name, folder.parent
-    grading = out / "grading"
-    targets = [paths.ROOT / "solutions" / a / f"{a}.ipynb", paths.ROOT / "solutions" / a / f"{a}.py",
-               grading / "gradebook.db", grading / "source" / a / f"{a}.ipynb", folder / "correct" / f"{a}.ipynb"]
-    samples = [Sample("reads-files", "tries to read solutions/, the gradebook and another student's notebook, "
-                      "and to reach the network", GRADED, m.total,
-                      checks=(["READABLE"] if sandbox_mode == "bwrap" else []) + (["NETWORK"] if network_isolated else []),
-                      files=m.files(m.appended(READS.format(targets=[str(t) for t in targets]))))]
-    if sandbox_mode == "bwrap":
-        victims = [grading / "gradebook.db", grading / "submitted" / "correct" / a / f"{a}.ipynb",
-                   folder / "correct" / f"{a}.ipynb"]
-        code = WIPES.format(marker=str(out / MARKER), victims=[str(v) for v in victims], out=str(out) + "/")
-        samples.append(Sample("wipes-gradebook", "tries to truncate the gradebook and another student's submission",
-                              GRADED, m.total, checks=["WIPED"], files=m.files(m.appended(code))))
+        for base in attack.bases:
+            expect = attack.expect.get(base, {})
+            status = expect.get("status", GRADED)
+            replaced = m.answer_at(attack.replaces)
+            lost = m.answers if base == "blank" else [replaced] if attack.fake else []
+            checks = [c for c in expect.get("checks", attack.checks) if have.get(CHECK_NEEDS.get(c, ""), True)]
+            what = attack.what + ((" (on the blank release, its stubs faked)" if attack.fake_stubs else
+                                   " (on the blank release)") if base == "blank" else
+                                  f" (the reference, {replaced} replaced)" if attack.fake else " (the reference)")
+            samples.append(Sample(
+                attack.name if len(attack.bases) == 1 else f"{attack.name}-{base}", what, status,
+                m.total - m.lost(lost) if status != FAILED else None, reason=expect.get("reason", ""),
+                checks=checks, tampering=attack.tampering(base, m.name), attack=attack.name,
+                base=base,
+                files=m.files(attack_notebook(m, attack, base, values))))
     return samples
 
 
@@ -390,12 +416,13 @@ def write_class(folder: Path, samples: list[Sample]) -> None:
 
 
 def build_class(root: Path, assignment: str, folder: Path, release_nb, sandbox_mode: str,
-                network_isolated: bool = False) -> list[Sample]:
-    """Write the sample class into ``folder``; return the samples with what they should get."""
+                network_isolated: bool = False, attacks: list[Attack] | None = None) -> list[Sample]:
+    """Write the sample class into ``folder``; return the samples with what they should get. The
+    hostile samples come from ``attacks`` (by default all of hostile.toml)."""
     m = material(root, assignment, release_nb)
     samples = [*answer_samples(m), *mutation_samples(m, selfcheck.load_mutations(root, assignment)),
-               *warning_samples(m), *broken_samples(m), *runaway_samples(m), *bomb_samples(m),
-               *snooping_samples(m, folder.resolve(), sandbox_mode, network_isolated)]
+               *warning_samples(m), *broken_samples(m),
+               *hostile_samples(m, folder.resolve(), sandbox_mode, network_isolated, attacks)]
     write_class(folder, samples)
     return samples
 
@@ -407,7 +434,8 @@ OUTPUT_CHECKS = [("READABLE", "READABLE: []", "it could read files outside its s
                  ("NETWORK", "NETWORK: no", "it reached the network"),
                  ("WIPED", "WIPED: []", "it truncated files outside its sandbox"),
                  ("MEMORY", "MEMORY: refused", "the memory limit did not stop it"),
-                 ("CUT", "[the grader cut this cell's output", "its output was not cut")]
+                 ("CUT", "[the grader cut this cell's output", "its output was not cut"),
+                 ("SOLUTIONS", "SOLUTIONS: unreadable", "it read the solutions")]
 
 
 def _problems(s: Sample, r, out: Path) -> list[str]:
@@ -421,6 +449,13 @@ def _problems(s: Sample, r, out: Path) -> list[str]:
         problems.append(f"reason does not say {s.reason!r}")
     if s.note and not any(s.note in n for n in r.notes):
         problems.append(f"no note saying {s.note!r}")
+    if not r.failed and bool(r.disagreements) != s.tampering:
+        problems.append(f"disagreements {r.disagreements}" if r.disagreements else
+                        "no disagreement recorded: the tests in the kernel were not fooled")
+    if s.tampering and not any(n.startswith("tampering suspected: ") for n in r.notes):
+        problems.append("no note saying tampering suspected")
+    problems += [f"it created {c[len('no-file:'):]}" for c in s.checks
+                 if c.startswith("no-file:") and (out / c[len("no-file:"):]).exists()]
     if not r.failed and not (r.feedback and (out / "grading" / r.feedback).is_file()):
         problems.append("no feedback page: " + ("; ".join(r.notes) or "no note says why"))
     text = _cell_outputs(out / "grading" / (r.autograded or "missing"), r.assignment)
@@ -461,8 +496,10 @@ def leftover_processes(out: Path, wait: float = 3.0) -> list[int]:
     return found
 
 
-def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = None) -> tuple[list[Sample], sandbox.Sandbox]:
-    """Write the demo class into ``out/class`` (and the marker file); return its samples."""
+def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = None,
+          attacks: list[Attack] | None = None) -> tuple[list[Sample], sandbox.Sandbox]:
+    """Write the demo class into ``out/class`` (and the marker file); return its samples (the
+    hostile ones from ``attacks``, by default all of hostile.toml)."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("hostile demo samples may act on files in this folder only\n")
@@ -471,7 +508,7 @@ def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = Non
     state.mkdir(parents=True, exist_ok=True)
     template, _ = course_folder.build_template(root, assignment, state)
     release_nb = nbformat.read(template / "release" / assignment / f"{assignment}.ipynb", as_version=4)
-    return build_class(root, assignment, out / "class", release_nb, box.mode, box.network_isolated), box
+    return build_class(root, assignment, out / "class", release_nb, box.mode, box.network_isolated, attacks), box
 
 
 def grade_class(root: Path, assignment: str, out: Path, samples: list[Sample], box: sandbox.Sandbox,
@@ -501,10 +538,10 @@ def run(root: Path, assignment: str, out: Path, workers: int = 0, sandbox_mode: 
 
 
 def format_rows(rows) -> str:
-    lines = [f"{'sample':<18} {'expected':<30} {'got':<38} ok"]
+    lines = [f"{'sample':<28} {'expected':<26} {'got':<38} ok"]
     for s, got, ok, why in rows:
         expected = s.status + (f" {s.score:g}" if s.score is not None else f" ({s.reason})")
-        lines.append(f"{s.student:<18} {expected:<30} {got[:38]:<38} {'ok' if ok else 'FAIL: ' + why}")
+        lines.append(f"{s.student:<28} {expected:<26} {got[:38]:<38} {'ok' if ok else 'FAIL: ' + why}")
     return "\n".join(lines)
 
 

@@ -1,18 +1,25 @@
 """`course demo` for every assignment, graded through `course grade` (two workers, the sandbox this
-machine offers): every sample gets its expected score and status; every graded sample gets a
-feedback page showing each test cell's score and message and no hidden-test line, a failed one
-none; the CSV and the gradebook agree; the class and the repository are untouched; no process is
-left behind.
+machine offers): every sample gets its expected score and status, the ordinary ones and one per
+(attack, base) of the hostile corpus (autograder/hostile.toml); where an attack fooled the tests in
+the student's kernel, the grader's own run disagrees and says so (notes, the CSV's tampering column,
+the note on the feedback page), and nowhere else; every graded sample gets a feedback page showing
+each test cell's score and message and no hidden-test line, a failed one none; the CSV and the
+gradebook agree; the class and the repository are untouched; no process is left behind.
 
 Each assignment's demo class is graded once (:func:`graded_demo`). gradient_checking's is graded by
 tests/test_grade.py, which runs these same checks on it and its deeper ones (rerun, --student, the
 limits-only fallback); this module grades the other assignments, one module-scoped class each.
+
+The hostile corpus costs about as much again as the rest of a demo class: gradient_checking and
+FULL_CORPUS get all of it, the other assignments the runaway code, bombs and file snooping only
+(COURSE_TEST_CORPUS=full: every assignment all of it).
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import html
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -26,6 +33,17 @@ from autograder.protocol import GradeResult
 
 DEEP = "gradient_checking"   # graded, with these checks and more, by tests/test_grade.py
 OTHERS = [a for a in paths.assignments() if a != DEEP]
+FULL_CORPUS = {DEEP, "dropout", "batch_normalization"}
+BASIC_ATTACKS = {"infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel", "memory-bomb", "output-flood",
+                 "fork-bomb", "reads-files", "wipes-gradebook"}
+
+
+def corpus(assignment: str) -> list[demo.Attack]:
+    """The attacks of hostile.toml this assignment's demo class gets here."""
+    attacks = demo.load_attacks()
+    if assignment in FULL_CORPUS or os.environ.get("COURSE_TEST_CORPUS") == "full":
+        return attacks
+    return [a for a in attacks if a.name in BASIC_ATTACKS]
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
@@ -43,6 +61,7 @@ class DemoRun:
     assignment: str
     out: Path
     samples: list[demo.Sample]
+    attacks: list[demo.Attack]
     box: sandbox.Sandbox
     rows: list
     report: grade.Report
@@ -64,10 +83,11 @@ def graded_demo(assignment: str, tmp_path_factory) -> DemoRun:
     out = tmp_path_factory.mktemp(f"demo-{assignment}") / "a-rather-long-folder-name-for-a-course" / "fall-term-grading-run"
     repo_before = _repo_state()
     start = time.monotonic()
-    samples, box = demo.build(paths.ROOT, assignment, out)
+    attacks = corpus(assignment)
+    samples, box = demo.build(paths.ROOT, assignment, out, attacks=attacks)
     class_before = _tree_digest(out / "class")
     rows, report = demo.grade_class(paths.ROOT, assignment, out, samples, box, workers=2, quiet=True, progress=False)
-    return DemoRun(assignment, out.resolve(), samples, box, rows, report, class_before, repo_before,
+    return DemoRun(assignment, out.resolve(), samples, attacks, box, rows, report, class_before, repo_before,
                    time.monotonic() - start)
 
 
@@ -75,10 +95,24 @@ def graded_demo(assignment: str, tmp_path_factory) -> DemoRun:
 # the checks, for any assignment's graded demo
 
 def check_samples(run: DemoRun) -> None:
-    """Every sample: its expected score, status, failure reason, notes and printed lines (demo.check)."""
+    """Every sample: its expected score, status, failure reason, notes, disagreements and printed
+    lines (demo.check)."""
     assert {s.student for s in run.samples} == set(run.report.results)
     bad = [f"{s.student}: {why}" for s, got, ok, why in run.rows if not ok]
     assert not bad, f"{run.assignment}:\n" + demo.format_rows(run.rows)
+
+
+def check_corpus(run: DemoRun) -> None:
+    """One sample per (attack, base) of the corpus that applies here; with the full corpus, some
+    attack fools the kernel, and is caught."""
+    expected = {(a.name, base) for a in run.attacks
+                if not (a.only == "bwrap" and run.box.mode != "bwrap")
+                and not (a.assignments and run.assignment not in a.assignments) for base in a.bases}
+    built = {(s.attack, s.base) for s in run.samples if s.attack}
+    assert built == expected
+    fooled = [s.student for s in run.samples if s.tampering]
+    assert fooled or len(run.attacks) < len(demo.load_attacks())
+    assert all(run.result(s).disagreements for s in fooled), fooled
 
 
 def _plain(page: str) -> str:
@@ -154,6 +188,8 @@ def check_csv(run: DemoRun) -> None:
     assert set(rows) == {s.student for s in run.samples}
     for s in run.samples:
         row, r = rows[s.student], run.result(s.student)
+        assert row["tampering"] == ", ".join(r.disagreements), row
+        assert bool(row["tampering"]) == s.tampering, (s.student, row["tampering"])
         if s.status == "failed":
             assert row["status"].startswith("failed to grade: ") and len(row["status"]) > 30, row
             assert row["score"] == "", row  # no number that could pass for a zero
@@ -198,6 +234,10 @@ def run(request, tmp_path_factory) -> DemoRun:
 
 def test_every_sample_gets_its_expected_score_and_status(run):
     check_samples(run)
+
+
+def test_hostile_corpus_is_built_and_the_kernel_fooled_is_caught(run):
+    check_corpus(run)
 
 
 def test_feedback_shows_each_test_score_and_message_but_no_hidden_tests(run):

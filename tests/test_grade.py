@@ -1,16 +1,19 @@
 """`course grade` end to end on gradient_checking's demo class (`course demo`): real nbgrader,
 sandboxed kernels, two workers. The checks every assignment's demo gets (tests/test_demo_all.py:
-expected score and status per sample, feedback with each test's score and message and no hidden
-tests, the CSV, the gradebook, nothing touched, no process left), and deeper ones: the class
-covers the issue, scrubbed hidden lines, running again grades nothing twice, --student regrades one
-student.
+expected score and status per sample, the hostile corpus of autograder/hostile.toml with the
+disagreements it must and must not cause, feedback with each test's score and message and no hidden
+tests, the CSV, the gradebook, nothing touched, no process left), and deeper ones: the class covers
+the issue, the grader's note in the autograded notebook, scrubbed hidden lines, running again grades
+nothing twice, --student regrades one student.
 
 The sandbox is the one this machine offers (bubblewrap, or limits only where there is none, as on
 a fresh CI machine); where bubblewrap works, the limits-only fallback runs here too
 (COURSE_SANDBOX=none), so both paths are tested wherever bubblewrap is installed.
 """
+import nbformat
 import pytest
 from test_demo_all import (
+    check_corpus,
     check_csv,
     check_feedback,
     check_gradebook,
@@ -35,14 +38,43 @@ def _ids(rows):
     return [r[0].student for r in rows]
 
 
+# issue 10's hostile corpus: each attack on the blank release and on the reference (or on one of them)
+ATTACKS = {"input-transformer": 2, "patched-helpers": 2, "patched-numpy": 2, "always-equal": 2, "fake-testing-module": 2,
+           "swallows-errors": 2, "ast-transformer": 2, "pickle-bomb": 2, "huge-array": 2, "callback-storm": 2,
+           "fork-bomb": 1, "memory-bomb": 1, "output-flood": 1, "kills-kernel": 1, "os-exit": 1,
+           "infinite-loop": 1, "ignores-interrupt": 1, "reads-files": 1, "times-out-once": 1}
+BWRAP_ATTACKS = {"runs-solutions": 1, "wipes-gradebook": 1}
+
+
 def test_demo_class_covers_the_issue(demo_run):
     names = {s.student for s in demo_run.samples}
     for needed in ("correct", "blank", "partial", "mistakes-1", "variant", "warning", "edited-tests", "misnamed",
-                   "missing", "corrupt", "infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel",
-                   "memory-bomb", "output-flood", "fork-bomb", "reads-files"):
+                   "missing", "corrupt"):
         assert needed in names
-    if demo_run.box.mode == "bwrap":
-        assert "wipes-gradebook" in names
+    attacks = {**ATTACKS, **(BWRAP_ATTACKS if demo_run.box.mode == "bwrap" else {})}
+    built = {a: len([s for s in demo_run.samples if s.attack == a]) for a in attacks}
+    assert built == attacks
+    # the attacks on the tests in the kernel that do fool them (hostile.toml records which)
+    fooled = {s.attack for s in demo_run.samples if s.tampering}
+    assert fooled == {"input-transformer", "patched-helpers", "fake-testing-module", "ast-transformer"}
+
+
+def test_hostile_corpus_is_built_and_the_kernel_fooled_is_caught(demo_run):
+    check_corpus(demo_run)
+
+
+def test_the_grader_notes_its_disagreement_in_the_autograded_notebook(demo_run):
+    for s in demo_run.samples:
+        r = demo_run.result(s.student)
+        if r.failed:
+            continue
+        graded = nbformat.read(demo_run.grading / r.autograded / f"{ASSIGNMENT}.ipynb", as_version=4)
+        first = graded.cells[0]
+        noted = first.cell_type == "markdown" and "Note from the grader" in first.source
+        assert noted == bool(r.disagreements), s.student
+        if noted:
+            assert all(d in first.source for d in r.disagreements)
+            assert [n for n in r.notes if n.startswith("tampering suspected: ")], s.student
 
 
 def test_every_sample_gets_its_expected_score_and_status(demo_run):
@@ -103,7 +135,7 @@ def test_student_option_regrades_only_that_student(demo_run):
 
 
 FALLBACK = ["correct", "blank", "warning", "edited-tests", "corrupt", "infinite-loop", "ignores-interrupt",
-            "os-exit", "kills-kernel", "memory-bomb", "output-flood", "fork-bomb", "reads-files"]
+            "os-exit", "kills-kernel", "memory-bomb", "output-flood", "fork-bomb", "reads-files", "huge-array-correct"]
 
 
 def test_limits_only_fallback_grades_hostile_code(demo_run, tmp_path, monkeypatch, capsys):
