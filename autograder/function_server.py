@@ -118,7 +118,11 @@ class Conversation:
         except Exception as exc:  # noqa: BLE001 - every failure goes back as an error
             self._send_error(exc, "", [], objects)
             return
-        self.send({"op": "result", "printed": printed, "warnings": caught}, {"value": value}, objects)
+        try:
+            self.send({"op": "result", "printed": printed, "warnings": caught}, {"value": value}, objects)
+        except (WireError, MemoryError) as exc:  # the answer cannot cross: say so, keep the connection
+            self._send_error(WireError(f"your function returned something that cannot be sent to the "
+                                       f"grader: {exc}"), printed, caught, [])
 
     def _send_error(self, exc: BaseException, printed: str, caught: list, objects: list) -> None:
         mro = [c.__name__ for c in type(exc).__mro__]

@@ -109,6 +109,8 @@ class Encoder:
         return body if key is None else {"o": [key, body]}
 
     def _blob(self, array: np.ndarray) -> int:
+        if array.nbytes > MAX_ARRAY:  # refused before numpy copies it
+            raise WireError(f"an array of {array.nbytes >> 20} MB is over the {MAX_ARRAY >> 20} MB limit")
         buf = io.BytesIO()
         np.save(buf, np.asarray(array), allow_pickle=False)
         self.blobs.append(buf.getvalue())

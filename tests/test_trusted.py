@@ -336,3 +336,10 @@ def test_after_a_reconnect_old_objects_are_refused_and_new_ones_work(serve):
     assert trusted.Proxy(session, "unbox")(new) == [1, 2, 3]
     with pytest.raises(trusted.Unreachable, match="lost when the grader had to reconnect"):
         trusted.Proxy(session, "unbox")(old)
+
+
+def test_an_answer_too_big_to_send_is_an_error_and_the_connection_stays(serve):
+    session = serve({"huge": lambda: np.zeros(wire.MAX_ARRAY // 8 + 1), "small": lambda: 2})
+    with pytest.raises(ValueError, match="cannot be sent to the grader"):
+        trusted.Proxy(session, "huge")()
+    assert trusted.Proxy(session, "small")() == 2
