@@ -215,6 +215,24 @@ def check_gradebook(run: DemoRun) -> None:
         assert correct.score == sum(c.max_score for c in tests)
 
 
+def check_class_report(run: DemoRun) -> None:
+    """The class report: every student counted, every test cell with its pass share, the known
+    mistakes the hints recognised (the mistake samples make some), the failures and why."""
+    a = run.assignment
+    page = run.report.report_path
+    assert page == run.grading / f"report_{a}.html" and page.exists()
+    text = _plain(page.read_text())
+    assert f"{len(run.samples)} students" in text, text[:400]
+    for gid in _instructor_tests(run):
+        graded = [r for r in run.report.results.values() if not r.failed]
+        passed = sum(1 for r in graded if (c := r.cell(gid)) is not None and c.passed)
+        assert gid in text and f"({passed}/{len(graded)})" in text, gid
+    assert "known mistake" in text.lower() or "Known mistakes" in text
+    for s in run.samples:
+        if s.status == "failed":
+            assert s.student in text, f"{s.student} is not among the failures of the report"
+
+
 def check_untouched(run: DemoRun) -> None:
     assert _tree_digest(run.out / "class") == run.class_before
     assert _repo_state() == run.repo_before
@@ -250,6 +268,10 @@ def test_csv_states_failures_and_scores(run):
 
 def test_gradebook_holds_every_student_once(run):
     check_gradebook(run)
+
+
+def test_class_report_shows_what_to_reteach(run):
+    check_class_report(run)
 
 
 def test_submissions_and_repository_untouched(run):

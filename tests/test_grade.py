@@ -13,6 +13,7 @@ a fresh CI machine); where bubblewrap works, the limits-only fallback runs here 
 import nbformat
 import pytest
 from test_demo_all import (
+    check_class_report,
     check_corpus,
     check_csv,
     check_feedback,
@@ -101,6 +102,10 @@ def test_messages_name_the_failing_test(demo_run):
 
 def test_gradebook_holds_every_student_once(demo_run):
     check_gradebook(demo_run)
+
+
+def test_class_report_shows_what_to_reteach(demo_run):
+    check_class_report(demo_run)
 
 
 def test_submissions_and_repository_untouched(demo_run):
