@@ -507,3 +507,32 @@ def away_from_kinks(x, kinks=(0.0,), margin=1e-3):
         near = np.abs(x - k) < margin
         x[near] = k + np.where(x[near] >= k, margin, -margin)
     return x
+
+
+def _same(a, b):
+    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
+    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return all(_same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
+    return a is b or a == b
+
+
+def checked_call(func, **kwargs):
+    """``func(**kwargs)``; then every argument must be as it was before the call: a HintError
+    names the argument changed in place (``cache`` is called "its cache")."""
+    __tracebackhide__ = True
+    before = copy.deepcopy(kwargs)
+    result = func(**kwargs)
+    for name, value in kwargs.items():
+        if not _same(value, before[name]):
+            what = "its cache" if name == "cache" else f"the caller's `{name}`"
+            raise HintError(f"{_fname(func, 'the function')} changed {what} in place. The caller "
+                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
+                            f"x * mask, .copy()) and leave `{name}` as it was.")
+    return result

@@ -681,3 +681,20 @@ def test_every_public_name_is_documented():
     import cs231n_utils.testing as testing
     for name in testing.__all__:
         assert getattr(testing, name).__doc__, name
+
+
+def test_checked_call_names_the_argument_changed_in_place():
+    from cs231n_utils.testing import HintError, checked_call
+
+    def scales(x, cache):
+        x *= 2
+        return x.sum()
+    with pytest.raises(HintError, match="`scales` changed the caller's `x` in place"):
+        checked_call(scales, x=np.ones(3), cache=(np.ones(2),))
+
+    def touches_cache(dout, cache):
+        cache[0][0] = 5.0
+        return dout
+    with pytest.raises(HintError, match="changed its cache in place"):
+        checked_call(touches_cache, dout=np.ones(2), cache=[np.zeros(2)])
+    assert checked_call(lambda x: x + 1, x=np.array([np.nan, 1.0]))[1] == 2.0  # nan equals nan here

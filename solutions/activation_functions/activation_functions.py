@@ -184,37 +184,7 @@ def sigmoid_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_sigmoid" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call
 
 
 x = np.linspace(-8, 8, 17).reshape(1, 17)
@@ -312,37 +282,7 @@ def tanh_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_tanh" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call
 
 
 x = np.linspace(-4, 4, 9).reshape(3, 3)
@@ -421,37 +361,7 @@ def relu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_relu" points=3
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, checked_call
 
 
 x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
@@ -535,37 +445,7 @@ def leaky_relu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_leaky_relu" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, checked_call
 
 
 x = np.array([[-3.0, -1.0, 0.0, 1.0, 3.0]])
@@ -659,37 +539,7 @@ def prelu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_prelu" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, checked_call
 
 
 x = np.array([[-2.0, 1.0, -1.0], [3.0, -4.0, 0.5]])
@@ -793,37 +643,7 @@ def elu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_elu" points=3
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call
 
 
 x = np.array([[-3.0, -1.0, -0.1, 0.0, 0.5, 2.0]])
@@ -940,37 +760,7 @@ def maxout_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_maxout" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
-import copy
-
-from cs231n_utils.testing import HintError
-
-
-def same(a, b):
-    """Are a and b (arrays, numbers, or tuples, lists and dicts of them) equal, entry by entry?"""
-    if isinstance(a, (tuple, list, dict)) or isinstance(b, (tuple, list, dict)):
-        if type(a) is not type(b) or len(a) != len(b):
-            return False
-        if isinstance(a, dict):
-            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        return all(same(u, v) for u, v in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.all((a == b) | ((a != a) & (b != b)))))
-    return a is b or a == b
-
-
-def checked_call(func, **kwargs):
-    """func(**kwargs); then every argument must be as it was before the call (no in-place change)."""
-    before = copy.deepcopy(kwargs)
-    result = func(**kwargs)
-    for name, value in kwargs.items():
-        if not same(value, before[name]):
-            what = "its cache" if name == "cache" else f"the caller's `{name}`"
-            raise HintError(f"{getattr(func, '__name__', 'the function')} changed {what} in place. The caller "
-                            "still needs it (and a cache may be used twice): compute into a new array (np.where, "
-                            f"x * mask, .copy()) and leave `{name}` as it was.")
-    return result
+from cs231n_utils.testing import check_array, check_backward, checked_call
 
 
 def separated_maxout_inputs(rng, N, D, H, k, margin=0.05):
