@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import collect, course_folder, grade, paths, sandbox, selfcheck, source
+from autograder import collect, grade, paths, sandbox
 
 A = "gradient_checking"
 pytestmark = pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")
@@ -23,15 +23,10 @@ FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
 
 
 @pytest.fixture(scope="module")
-def notebooks(tmp_path_factory):
+def notebooks(gc_notebooks):
     """(correct, blank, total points) for assignment 01, as a student would submit them."""
-    state = tmp_path_factory.mktemp("template")
-    template, _ = course_folder.build_template(paths.ROOT, A, state)
-    release = nbformat.read(template / "release" / A / f"{A}.ipynb", as_version=4)
-    instructor = source.build_notebook(source.source_path(paths.ROOT, A))
-    correct = selfcheck.reference_submission(instructor, release)
-    total = sum(source.points_by_cell(instructor).values())
-    return nbformat.writes(correct), nbformat.writes(release), total
+    correct, blank, points = gc_notebooks
+    return correct, blank, sum(points.values())
 
 
 def _folders(root: Path, class_: dict[str, str]) -> Path:

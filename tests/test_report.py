@@ -4,11 +4,10 @@ and prints it (real nbgrader, a correct and a blank notebook of gradient_checkin
 """
 import re
 
-import nbformat
 import numpy as np
 import pytest
 
-from autograder import course_folder, grade, paths, report, sandbox, selfcheck, source
+from autograder import grade, paths, report, sandbox
 from autograder.outputs import GradebookRow
 from autograder.protocol import FAILED, GRADED, NEEDS_MANUAL, CellResult, GradeResult
 from cs231n_utils.testing import HintError, check_array, check_scalar
@@ -161,14 +160,8 @@ FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
 
 
 @pytest.fixture(scope="module")
-def notebooks(tmp_path_factory):
-    """(correct, blank, test cells' points) for gradient_checking, as a student would submit them."""
-    state = tmp_path_factory.mktemp("template")
-    template, _ = course_folder.build_template(paths.ROOT, A, state)
-    release = nbformat.read(template / "release" / A / f"{A}.ipynb", as_version=4)
-    instructor = source.build_notebook(source.source_path(paths.ROOT, A))
-    correct = selfcheck.reference_submission(instructor, release)
-    return nbformat.writes(correct), nbformat.writes(release), source.points_by_cell(instructor)
+def notebooks(gc_notebooks):
+    return gc_notebooks
 
 
 @pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")
