@@ -76,12 +76,9 @@ class Conversation:
         tree = {k: enc.encode(v) for k, v in values.items()}
         header = {**header, **tree}
         if call_objects is not None:
-            header["state"] = self._state(enc, call_objects)
+            header["state"] = state_of(enc, call_objects)
         self.channel.send(frame(header, enc.blobs))
 
-    @staticmethod
-    def _state(enc: Encoder, objects: list) -> list:
-        return [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects) if mutable(o)]
 
     def receive(self) -> tuple[dict, list[bytes]]:
         return unframe(self.channel.receive())
@@ -158,6 +155,11 @@ class Conversation:
         if header["op"] == "error":
             raise RuntimeError(f"the grader's function raised {header.get('message', '')}")
         return value
+
+
+def state_of(enc: Encoder, objects: list) -> list:
+    """[k, contents] of each argument object a call may have changed: both sides send it."""
+    return [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects) if mutable(o)]
 
 
 def mutable(value) -> bool:

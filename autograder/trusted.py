@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .function_server import mutable, apply_state, apply_states
+from .function_server import apply_state, apply_states, state_of
 from .wire import Channel, Decoder, Encoder, Peer, WireError, frame, unframe
 
 MAX_DEPTH = 50                 # calls nested through callbacks
@@ -186,7 +186,7 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - the test's own function failed: tell the student side
             self.callback_error = self.callback_error or exc
             reply = {"op": "error", "message": f"{type(exc).__name__}: {exc}"[:2000]}
-        reply["state"] = [[k, enc.encode(o, by_value=True)] for k, o in enumerate(objects) if mutable(o)]
+        reply["state"] = state_of(enc, objects)
         self.channel.send(frame(reply, enc.blobs), self._deadline())
 
     def _deadline(self) -> float:
