@@ -61,6 +61,7 @@ def cmd_release(args) -> int:
 
 def cmd_solutions(args) -> int:
     import nbformat
+    from . import site
     from .execute import execute, to_html
     out_root = Path(args.out).resolve() if args.out else args.root / "executed"
     failed = 0
@@ -74,9 +75,12 @@ def cmd_solutions(args) -> int:
             print(f"FAILED {name}: {exc}", file=sys.stderr)
             failed += 1
             continue
+        site.record_run(nb, seconds)
         nbformat.write(nb, out / f"{name}.ipynb")
         (out / f"{name}.html").write_text(to_html(nb))
         print(f"{name}: executed in {seconds:.1f} s -> {(out / name).relative_to(out_root.parent)}.ipynb / .html")
+    if out_root.is_dir():  # the index lists every executed assignment in the folder, from earlier runs too
+        print(f"index of the executed notebooks (open it in a browser): {site.write_index(out_root, site.course_title(args.root))}")
     return 1 if failed else 0
 
 
