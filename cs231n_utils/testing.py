@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import linecache
 import numbers
+import traceback
 import warnings
 
 import numpy as np
@@ -21,7 +23,8 @@ from .gradient_check import eval_numerical_gradient_array
 from .validation import describe, require_array, require_float_array, require_number, require_rng
 
 __all__ = ["HintError", "check_array", "check_scalar", "check_gradient", "check_backward",
-           "check_raises", "no_warnings", "check_no_warnings", "away_from_kinks"]
+           "check_raises", "no_warnings", "check_no_warnings", "away_from_kinks", "checked_call",
+           "passed"]
 
 _SHOW = 5  # offending entries listed in a message
 _KINDS = {"f": "floating-point numbers", "i": "integers", "u": "unsigned integers", "b": "booleans",
@@ -37,7 +40,40 @@ _FPE_VERBS = {"overflow": "overflowed", "divide by zero": "divided by zero",
 
 
 class HintError(AssertionError):
-    """A failed check; the message says what is wrong and, where known, a likely cause."""
+    """A failed check; the message says what is wrong and, where known, a likely cause.
+
+    In a notebook it is shown as the message and the test line, not as a traceback: the frames of
+    the checks are no help to a student, and they would push the message off the screen."""
+
+    def _render_traceback_(self):
+        # IPython calls this instead of formatting the traceback when an exception defines it.
+        lines = [f"{type(self).__name__}: {self}"]
+        where = _test_line(self.__traceback__)
+        return lines + (["", where] if where else [])
+
+
+def _is_cell(filename):
+    """Is ``filename`` the code of a notebook cell (ipykernel's or IPython's name for it)?"""
+    return "ipykernel_" in filename or filename.startswith("<ipython-input-")
+
+
+def _test_line(tb):
+    """``at line N of this test cell: <code>`` for the outermost notebook-cell frame of ``tb``."""
+    cells = [f for f in traceback.extract_tb(tb) if _is_cell(f.filename)]
+    if not cells:
+        return ""
+    frame = cells[0]
+    code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    code = code if len(code) <= 120 else code[:117] + "..."
+    return f"at line {frame.lineno} of this test cell: {code}"
+
+
+def passed(test):
+    """Print the line a test cell ends with when every check in it passed: ``✓ test_relu passed``.
+    Returns None, so the cell shows no value (nbgrader would read a float as partial credit)."""
+    if not isinstance(test, str) or not test:
+        raise TypeError(f"test should be the test cell's name, e.g. 'test_relu', got {test!r}")
+    print(f"\u2713 {test} passed")
 
 
 def _idx(name, ix):
@@ -258,16 +294,15 @@ def check_gradient(name, analytic, numerical, *, inputs=None, input_name=None, t
 
     ``inputs`` (the array it is the gradient for, e.g. x) lets the message say whether the wrong
     entries are where it is negative, positive or near 0; it also notes wrong rows or columns, a
-    constant factor, a flipped sign, an all-zero gradient. Returns the error; raises HintError."""
+    constant factor, a flipped sign, an all-zero gradient. Returns None; raises HintError."""
     __tracebackhide__ = True
     numerical = require_float_array("numerical", numerical)
     tol = require_number("tol", tol, low=0, low_open=True)
     input_name = input_name or (name[1:] if name.startswith("d") and len(name) > 1 else "x")
-    err, problem = _array_problem(f"gradient `{name}`", name, analytic, numerical, numerical.shape, "f",
+    _, problem = _array_problem(f"gradient `{name}`", name, analytic, numerical, numerical.shape, "f",
                                   tol, atol, _GRAD_WORDS, inputs, input_name)
     if problem:
         raise HintError(_finish(problem, hint)) from None
-    return err
 
 
 def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1e-5, tol=1e-6,
@@ -281,7 +316,7 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     - kinks: e.g. ``{'x': (0.0,)}``: those inputs are first moved away from the kink points.
     - hints: likely cause printed on failure: one string, or a dict keyed by gradient (``'dx'``).
     Numerical gradients of ``sum(out * dout)`` are centered differences with step h. A stub's
-    NotImplementedError propagates. Returns ``{'dx': error, ...}``; raises HintError.
+    NotImplementedError propagates. Returns None; raises HintError.
     """
     __tracebackhide__ = True
     inputs, grad_names = _backward_inputs(inputs, grad_names, kinks, h)
@@ -295,13 +330,11 @@ def check_backward(forward, backward, inputs, dout=None, *, grad_names=None, h=1
     # a copy: a backward that scales dout in place must not change the dout we differentiate with
     grads = _returned_gradients(backward(dout.copy(), cache), labels, bname)
     grads = [_scalar_gradient_as_0d(g, inputs[key]) for g, key in zip(grads, grad_names)]
-    errors, problems = {}, {}
-    for key, label, grad in zip(grad_names, labels, grads):
-        errors[label], problems[label] = _gradient_problem(run, key, label, grad, inputs[key], dout,
-                                                           h, tol, atol)
+    problems = {label: _gradient_problem(run, key, label, grad, inputs[key], dout, h, tol, atol)[1]
+                for key, label, grad in zip(grad_names, labels, grads)}
     failed = [label for label in labels if problems[label]]
     if not failed:
-        return errors
+        return None
     # a fresh cache: backward may have written into the first one
     notes = _dout_notes(lambda: run()[1][1], backward, dout, grads, labels, failed)
     parts = [_finish(problems[lb] + notes.get(lb, ""), hints.get(lb)) for lb in failed]
@@ -426,7 +459,7 @@ def _dout_notes(new_cache, backward, dout, grads, labels, failed):
 def check_raises(exc_types, func, *args, must_mention=None, what=None, **kwargs):
     """Check ``func(*args, **kwargs)`` raises one of ``exc_types`` with a message containing each
     string in ``must_mention`` (one string or a list). ``what`` names the bad input for the message
-    (e.g. ``'p=1.5'``). A NotImplementedError propagates unless asked for. Returns the exception."""
+    (e.g. ``'p=1.5'``). A NotImplementedError propagates unless asked for. Returns None."""
     __tracebackhide__ = True
     types = exc_types if isinstance(exc_types, tuple) else (exc_types,)
     want = " or ".join(f"a {t.__name__}" for t in types)
@@ -450,7 +483,7 @@ def check_raises(exc_types, func, *args, must_mention=None, what=None, **kwargs)
             raise HintError(f"{fname} raised {type(exc).__name__} as it should, but its message "
                             f"{str(exc)!r} does not mention {', '.join(missing)}: say what is "
                             "wrong.") from None
-        return exc
+        return None
     raise HintError(f"{head} with {want}; it returned normally, with {describe(result)}. {advice}")
 
 

@@ -126,3 +126,26 @@ def test_course_refuses_an_unknown_assignment():
     from autograder import cli
     with pytest.raises(SystemExit, match="unknown assignment 'nope'"):
         cli.main(["build", "nope"])
+
+
+def _test_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_test_cell_ends_with_its_passed_line(name):
+    """A test cell's last statement is ``passed("<its grade_id>")``: a passing cell then says so, and
+    it ends with no value (nbgrader reads a float as partial credit; anything else shows as a result)."""
+    import ast
+    instructor = source.build_notebook(source.source_path(paths.ROOT, name))
+    student = nbformat.read(release.release_path(paths.ROOT, name), as_version=4)
+    for label, nb in (("source", instructor), ("release", student)):
+        cells = _test_cells(nb)
+        assert cells, f"{name} ({label}) has no test cells"
+        for cell in cells:
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            last = ast.parse(cell.source).body[-1]
+            assert (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+                    and ast.unparse(last.value) == f"passed('{grade_id}')"), (
+                f"{name} ({label}): test cell {grade_id} ends with `{ast.unparse(last)}`, "
+                f"not `passed({grade_id!r})`")

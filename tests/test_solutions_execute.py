@@ -19,3 +19,11 @@ def test_reference_notebook_executes_fully(name, tmp_path):
               for c in executed.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
               for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
     assert not stderr, f"test cells wrote to stderr (nbgrader would zero them): {stderr}"
+    for cell in executed.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("grade"):
+            continue
+        values = [o for o in cell.outputs if o.output_type == "execute_result"]
+        assert not values, f"test cell {grade_id} ends in a value: {values[0].get('data')}"
+        printed = "".join(o.text for o in cell.outputs if o.output_type == "stream")
+        assert f"\u2713 {grade_id} passed" in printed, f"test cell {grade_id} printed {printed!r}"

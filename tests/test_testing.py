@@ -6,7 +6,7 @@ import pytest
 
 from cs231n_utils.layers import affine_backward, affine_forward
 from cs231n_utils.testing import (HintError, away_from_kinks, check_array, check_backward,
-                                  check_gradient, check_no_warnings, check_raises, check_scalar,
+                                  check_gradient, check_no_warnings, check_raises, check_scalar, passed,
                                   no_warnings)
 
 
@@ -209,8 +209,8 @@ def test_check_gradient_passes_with_numerical_noise(rng):
     analytic = num * (1 + 1e-9) + 1e-11
     analytic[0, 0] = 0.0
     num[0, 0] = 3e-10  # numerical noise where the true gradient is 0: the absolute tolerance
-    err = check_gradient("dx", analytic, num)
-    assert 0 < err <= 1e-6
+    assert check_gradient("dx", analytic, num) is None  # a test cell must not end in a value
+    assert "relative error" in message(check_gradient, "dx", analytic, num, tol=1e-10, atol=1e-12)
 
 
 def test_check_gradient_message_counts_wrong_entries(rng):
@@ -336,15 +336,12 @@ def x(rng):
 
 
 def test_check_backward_passes_correct_layers(rng, x):
-    errors = check_backward(relu_forward, relu_backward, {"x": x}, kinks={"x": (0.0,)})
-    assert list(errors) == ["dx"] and errors["dx"] <= 1e-6
-    errors = check_backward(affine_forward, affine_backward,
-                            dict(x=x, w=rng.standard_normal((5, 3)), b=rng.standard_normal(3)))
-    assert list(errors) == ["dx", "dw", "db"] and max(errors.values()) < 1e-8
-    errors = check_backward(batchnorm_forward, batchnorm_backward,
-                            dict(x=3 * x + 1, gamma=rng.standard_normal(5), beta=rng.standard_normal(5),
-                                 bn_param={"eps": 1e-5}))
-    assert list(errors) == ["dx", "dgamma", "dbeta"] and max(errors.values()) < 1e-6
+    assert check_backward(relu_forward, relu_backward, {"x": x}, kinks={"x": (0.0,)}) is None
+    check_backward(affine_forward, affine_backward,
+                   dict(x=x, w=rng.standard_normal((5, 3)), b=rng.standard_normal(3)), tol=1e-8)
+    check_backward(batchnorm_forward, batchnorm_backward,
+                   dict(x=3 * x + 1, gamma=rng.standard_normal(5), beta=rng.standard_normal(5),
+                        bn_param={"eps": 1e-5}))
     check_backward(lambda x: (1 / (1 + np.exp(-x)), x),
                    lambda d, c: d * np.exp(-c) / (1 + np.exp(-c)) ** 2, {"x": 4 * x})
 
@@ -355,12 +352,18 @@ def test_check_backward_grades_against_the_students_own_forward(x):
 
 
 def test_check_backward_scalar_parameter(rng, x):
-    errors = check_backward(prelu_forward, prelu_backward, {"x": x, "alpha": 0.25},
-                            grad_names=["x", "alpha"], kinks={"x": (0.0,)})
-    assert list(errors) == ["dx", "dalpha"]
-    errors = check_backward(prelu_forward, prelu_backward, {"x": x, "alpha": np.array(0.25)},
-                            kinks={"x": (0.0,)})
-    assert list(errors) == ["dx", "dalpha"]
+    check_backward(prelu_forward, prelu_backward, {"x": x, "alpha": 0.25},
+                   grad_names=["x", "alpha"], kinks={"x": (0.0,)})
+    check_backward(prelu_forward, prelu_backward, {"x": x, "alpha": np.array(0.25)},
+                   kinks={"x": (0.0,)})
+
+    def wrong_dalpha(dout, cache):
+        dx, dalpha = prelu_backward(dout, cache)
+        return dx, 2 * dalpha
+    # the scalar parameter's gradient is checked too, by default and when named
+    for inputs in ({"x": x, "alpha": 0.25}, {"x": x, "alpha": np.array(0.25)}):
+        assert "`dalpha`" in message(check_backward, prelu_forward, wrong_dalpha, inputs,
+                                     grad_names=["x", "alpha"], kinks={"x": (0.0,)})
 
 
 def test_check_backward_grad_names_set_the_order(rng, x):
@@ -547,9 +550,8 @@ def dropout_forward(x, p):
     return x
 
 
-def test_check_raises_passes_and_returns_the_exception():
-    exc = check_raises(ValueError, dropout_forward, np.ones(3), 1.5, must_mention=["p", "1.5"])
-    assert isinstance(exc, ValueError)
+def test_check_raises_passes_and_returns_none():
+    assert check_raises(ValueError, dropout_forward, np.ones(3), 1.5, must_mention=["p", "1.5"]) is None
     check_raises((TypeError, ValueError), dropout_forward, np.ones(3), p=-1, must_mention="p")
 
 
@@ -587,7 +589,7 @@ def test_check_raises_lets_a_stubs_not_implemented_error_through():
 
     with pytest.raises(NotImplementedError):
         check_raises(RuntimeError, stub, 1.5)
-    assert isinstance(check_raises(NotImplementedError, stub, 1.5), NotImplementedError)
+    assert check_raises(NotImplementedError, stub, 1.5) is None
 
 
 # ---- warnings ----------------------------------------------------------------------------------
@@ -698,3 +700,26 @@ def test_checked_call_names_the_argument_changed_in_place():
     with pytest.raises(HintError, match="changed its cache in place"):
         checked_call(touches_cache, dout=np.ones(2), cache=[np.zeros(2)])
     assert checked_call(lambda x: x + 1, x=np.array([np.nan, 1.0]))[1] == 2.0  # nan equals nan here
+
+
+# ---- what a notebook shows ----------------------------------------------------------------------
+
+def test_ipython_shows_a_failed_check_as_its_message_and_test_line(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance(colors="nocolor")
+    cell = ("import numpy as np\nfrom cs231n_utils.testing import check_array, no_warnings\n"
+            "with no_warnings('`f`'):\n    y = np.zeros(3)\n"
+            "check_array('dx', y, np.ones(3), hint='multiply by dout')\n")
+    assert not shell.run_cell(cell).success
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].startswith("HintError: `dx` is wrong at 3 of 3 entries"), shown
+    assert "Likely cause: multiply by dout" in shown
+    assert shown[-1] == "at line 5 of this test cell: check_array('dx', y, np.ones(3), hint='multiply by dout')"
+    assert not [line for line in shown if "contextlib" in line or "testing.py" in line]
+
+
+def test_passed_prints_one_line_and_returns_none(capsys):
+    assert passed("test_relu") is None
+    assert capsys.readouterr().out == "\u2713 test_relu passed\n"
+    with pytest.raises(TypeError, match="got 3"):
+        passed(3)

@@ -184,7 +184,7 @@ def sigmoid_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_sigmoid" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call
+from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call, passed
 
 
 x = np.linspace(-8, 8, 17).reshape(1, 17)
@@ -239,6 +239,7 @@ check_array("a second sigmoid_backward(dout, cache) with the same cache", second
             hint="sigmoid_backward changed its cache (or dout) in place, e.g. with out *= ...: compute into a "
                  "new array.")
 ### END HIDDEN TESTS
+passed("test_sigmoid")
 
 # %% [markdown] kind="readonly" grade_id="md-tanh"
 # ## Exercise 2: tanh
@@ -282,7 +283,7 @@ def tanh_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_tanh" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call
+from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call, passed
 
 
 x = np.linspace(-4, 4, 9).reshape(3, 3)
@@ -318,6 +319,7 @@ first = tanh_backward(dout, cache)
 check_array("a second tanh_backward(dout, cache) with the same cache", tanh_backward(dout, cache), first,
             rtol=1e-12, atol=0, hint="tanh_backward changed its cache (or dout) in place: compute into a new array.")
 ### END HIDDEN TESTS
+passed("test_tanh")
 
 # %% [markdown] kind="readonly" grade_id="md-relu"
 # ## Exercise 3: ReLU
@@ -361,7 +363,7 @@ def relu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_relu" points=3
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, checked_call
+from cs231n_utils.testing import check_array, check_backward, checked_call, passed
 
 
 x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
@@ -403,6 +405,7 @@ check_array("dout after relu_backward(dout, cache)", dout, dout_before, rtol=0, 
 check_array("a second relu_backward(dout, cache) with the same cache", relu_backward(dout, cache), first,
             rtol=0, atol=0, hint="relu_backward changed its cache in place: compute into a new array.")
 ### END HIDDEN TESTS
+passed("test_relu")
 
 # %% [markdown] kind="readonly" grade_id="md-leaky-relu"
 # ## Exercise 4: Leaky ReLU
@@ -445,7 +448,7 @@ def leaky_relu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_leaky_relu" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, checked_call
+from cs231n_utils.testing import check_array, check_backward, checked_call, passed
 
 
 x = np.array([[-3.0, -1.0, 0.0, 1.0, 3.0]])
@@ -480,6 +483,7 @@ first = leaky_relu_backward(dout, cache)
 check_array("a second leaky_relu_backward(dout, cache) with the same cache", leaky_relu_backward(dout, cache),
             first, rtol=0, atol=0, hint="leaky_relu_backward changed its cache or dout in place.")
 ### END HIDDEN TESTS
+passed("test_leaky_relu")
 
 # %% [markdown] kind="readonly" grade_id="md-prelu"
 # ## Exercise 5: PReLU
@@ -539,7 +543,7 @@ def prelu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_prelu" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, checked_call
+from cs231n_utils.testing import check_array, check_backward, checked_call, passed
 
 
 x = np.array([[-2.0, 1.0, -1.0], [3.0, -4.0, 0.5]])
@@ -582,10 +586,11 @@ second = prelu_backward(dout, cache)
 check_array("dx of a second prelu_backward with the same cache", second[0], first[0], rtol=0, atol=0)
 check_array("dalpha of a second prelu_backward with the same cache", second[1], first[1], rtol=0, atol=0)
 ### END HIDDEN TESTS
+passed("test_prelu")
 
 # %% kind="tests" grade_id="test_prelu_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.array([0.1]),
              what="alpha of shape (1,) for x of shape (4, 3)", must_mention="alpha")
@@ -597,6 +602,7 @@ check_raises(ValueError, prelu_forward, np.ones((4, 3)), np.full((4, 3), 0.1), w
              must_mention="alpha")
 check_raises(ValueError, prelu_forward, np.ones((2, 3, 4)), np.full(4, 0.1), what="a 3-D x")
 ### END HIDDEN TESTS
+passed("test_prelu_args")
 
 # %% [markdown] kind="readonly" grade_id="md-elu"
 # ## Exercise 6: ELU
@@ -643,7 +649,7 @@ def elu_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_elu" points=3
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call
+from cs231n_utils.testing import check_array, check_backward, check_no_warnings, checked_call, passed
 
 
 x = np.array([[-3.0, -1.0, -0.1, 0.0, 0.5, 2.0]])
@@ -690,6 +696,7 @@ first = elu_backward(dout, cache)
 check_array("a second elu_backward(dout, cache) with the same cache", elu_backward(dout, cache), first, rtol=0,
             atol=0, hint="elu_backward changed its cache or dout in place.")
 ### END HIDDEN TESTS
+passed("test_elu")
 
 # %% [markdown] kind="readonly" grade_id="md-maxout"
 # ## Exercise 7: Maxout
@@ -760,7 +767,7 @@ def maxout_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_maxout" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward, checked_call
+from cs231n_utils.testing import check_array, check_backward, checked_call, passed
 
 
 def separated_maxout_inputs(rng, N, D, H, k, margin=0.05):
@@ -827,10 +834,11 @@ second = maxout_backward(dout, cache)
 for name, g1, g2 in zip(("dx", "dW", "db"), first, second):
     check_array(f"{name} of a second maxout_backward with the same cache", g2, g1, rtol=0, atol=0)
 ### END HIDDEN TESTS
+passed("test_maxout")
 
 # %% kind="tests" grade_id="test_maxout_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np.ones(2),
              what="b of shape (2,) for W of shape (3, 4, 2)")
@@ -844,6 +852,7 @@ check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np
 check_raises(ValueError, maxout_forward, np.ones((2, 3)), np.ones((3, 4, 2)), np.ones((4, 1)),
              what="b of shape (4, 1) for W of shape (3, 4, 2)")
 ### END HIDDEN TESTS
+passed("test_maxout_args")
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
 # ## Experiments

@@ -257,7 +257,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 
 # %% kind="tests" grade_id="test_batchnorm_train" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_no_warnings
+from cs231n_utils.testing import check_array, check_no_warnings, passed
 
 # every feature of the output has mean beta and standard deviation gamma
 rng = np.random.default_rng(10)
@@ -341,10 +341,11 @@ out, _ = check_no_warnings("batchnorm_forward(x, ...) for a batch of one example
                            rng.standard_normal((1, 3)), gamma, beta, {"mode": "train"}, hint=eps_hint)
 check_array("out for a batch of one example (x - mean = 0)", out, beta[None, :], atol=1e-9, hint=eps_hint)
 ### END HIDDEN TESTS
+passed("test_batchnorm_train")
 
 # %% kind="tests" grade_id="test_batchnorm_test" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array
+from cs231n_utils.testing import HintError, check_array, passed
 
 rng = np.random.default_rng(11)
 gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, -1.0, 3.0])
@@ -458,10 +459,11 @@ check_array("out in test mode with running_var = [1e-4, 0.01, 1] and bn_param['e
 check_array("bn_param['running_var'] after a test-mode pass", bn_param.get("running_var"), rv, rtol=0, atol=0,
             hint="test mode must not update the running averages.")
 ### END HIDDEN TESTS
+passed("test_batchnorm_test")
 
 # %% kind="tests" grade_id="test_batchnorm_args" points=1
 import numpy as np
-from cs231n_utils.testing import HintError, check_raises
+from cs231n_utils.testing import HintError, check_raises, passed
 
 # a bad mode or momentum is refused with a ValueError naming the value; momentum 0 and 1 are allowed
 rng = np.random.default_rng(16)
@@ -480,6 +482,7 @@ for momentum in (0.0, 1.0):
         raise HintError(f"batchnorm_forward refused bn_param['momentum'] = {momentum} ({exc}): the momentum may be "
                         "anything in [0, 1], both ends included (1 keeps the running averages, 0 replaces them by the "
                         "batch statistics).") from None
+passed("test_batchnorm_args")
 
 # %% [markdown] kind="readonly" grade_id="md-batchnorm-backward"
 # ## Exercise 2: batchnorm backward by the computational graph
@@ -520,7 +523,7 @@ def batchnorm_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_batchnorm_backward" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
+from cs231n_utils.testing import check_array, check_backward, passed
 
 bn_hints = {"dx": "the mean and the variance depend on every x[n, d]: dx needs the paths through the mean and "
                   "the variance too, not only dout * gamma / sqrt(var + eps) (see the table in the lesson).",
@@ -552,6 +555,7 @@ check_array("dout after a second batchnorm_backward(dout, cache)", dout, dout_be
 check_array("dx of a second batchnorm_backward with the same cache", second[0], first[0], rtol=1e-12, atol=0,
             hint="batchnorm_backward changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
+passed("test_batchnorm_backward")
 
 # %% [markdown] kind="readonly" grade_id="md-batchnorm-backward-alt"
 # ## Exercise 3: the simplified backward pass
@@ -585,7 +589,7 @@ def batchnorm_backward_alt(dout, cache):
 
 # %% kind="tests" grade_id="test_batchnorm_backward_alt" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
+from cs231n_utils.testing import check_array, check_backward, passed
 
 alt_hints = {"dx": "dx = s / N * (N * dxhat - sum(dxhat) - x_hat * sum(dxhat * x_hat)) with dxhat = dout * gamma, "
                    "s = 1 / sqrt(var + eps) and the sums over the batch (axis 0).",
@@ -616,6 +620,7 @@ check_array("dout after a second batchnorm_backward_alt(dout, cache)", dout, dou
 check_array("dx of a second batchnorm_backward_alt with the same cache", second[0], first[0], rtol=1e-12, atol=0,
             hint="batchnorm_backward_alt changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
+passed("test_batchnorm_backward_alt")
 
 # %% [markdown] kind="readonly" grade_id="md-spatial"
 # ## Exercise 4: spatial batchnorm
@@ -710,7 +715,7 @@ def spatial_batchnorm_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_spatial_batchnorm" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_backward
+from cs231n_utils.testing import HintError, check_array, check_backward, passed
 
 rng = np.random.default_rng(14)
 N, C, H, W = 4, 3, 5, 6
@@ -823,10 +828,11 @@ check_array("dout after a second spatial_batchnorm_backward(dout, cache)", dout,
 check_array("dx of a second spatial_batchnorm_backward with the same cache", second[0], first[0], rtol=1e-12, atol=0,
             hint="spatial_batchnorm_backward changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
+passed("test_spatial_batchnorm")
 
 # %% kind="tests" grade_id="test_spatial_batchnorm_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # a bad mode or momentum is refused with a ValueError naming the value
 rng = np.random.default_rng(17)
@@ -838,6 +844,7 @@ for mode in ("eval", "Test"):
 for momentum in (1.5, -0.1):
     check_raises(ValueError, spatial_batchnorm_forward, x, gamma, beta, {"mode": "train", "momentum": momentum},
                  must_mention=str(momentum), what=f"bn_param['momentum'] = {momentum}")
+passed("test_spatial_batchnorm_args")
 
 # %% [markdown] kind="readonly" grade_id="md-layernorm"
 # ## Exercise 5: layer normalization
@@ -897,7 +904,7 @@ def layernorm_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_layernorm" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_backward, check_no_warnings
+from cs231n_utils.testing import HintError, check_array, check_backward, check_no_warnings, passed
 
 rng = np.random.default_rng(15)
 N, D = 5, 6
@@ -988,6 +995,7 @@ check_array("dout after a second layernorm_backward(dout, cache)", dout, dout_be
 check_array("dx of a second layernorm_backward with the same cache", second[0], first[0], rtol=1e-12, atol=0,
             hint="layernorm_backward changed its cache in place: compute into new arrays.")
 ### END HIDDEN TESTS
+passed("test_layernorm")
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
 # ## Experiments

@@ -165,7 +165,7 @@ def dropout_forward(x, dropout_param):
 
 # %% kind="tests" grade_id="test_dropout_forward" points=5
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_scalar
+from cs231n_utils.testing import HintError, check_array, check_scalar, passed
 
 rng = np.random.default_rng(600)
 x = rng.uniform(0.5, 1.5, size=(500, 500))  # no zeros, so out == 0 marks exactly the dropped units
@@ -279,6 +279,7 @@ out, _ = dropout_forward(np.ones((200, 200)), {"p": np.float64(0.2), "mode": "tr
 check_array("out[out != 0] for x = ones, p=np.float64(0.2)", out[out != 0], np.full(int(np.sum(out != 0)), 1.25),
             rtol=1e-12, atol=0)
 ### END HIDDEN TESTS
+passed("test_dropout_forward")
 
 # %% [markdown] kind="readonly" grade_id="md-validation"
 # The next cell checks only the argument validation of `dropout_forward`, so that a missing check
@@ -286,7 +287,7 @@ check_array("out[out != 0] for x = ones, p=np.float64(0.2)", out[out != 0], np.f
 
 # %% kind="tests" grade_id="test_dropout_validation" points=2
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 x = np.ones((4, 5))
 with np.errstate(all="ignore"):
@@ -307,6 +308,7 @@ with np.errstate(all="ignore"):
     check_raises(ValueError, dropout_forward, x, {"p": 2, "mode": "train", "seed": 0}, must_mention="2",
                  what="p=2")
 ### END HIDDEN TESTS
+passed("test_dropout_validation")
 
 # %% [markdown] kind="readonly" grade_id="md-dropout-backward"
 # ## Exercise 2: `dropout_backward`
@@ -341,7 +343,7 @@ def dropout_backward(dout, cache):
 
 # %% kind="tests" grade_id="test_dropout_backward" points=4
 import numpy as np
-from cs231n_utils.testing import check_array, check_backward
+from cs231n_utils.testing import check_array, check_backward, passed
 
 
 def forward_on_copy(x_in, param):
@@ -460,6 +462,7 @@ if (np.array_equal(x_probe, x_small) and np.shape(first) == x_small.shape
     check_backward(dropout_forward, dropout_backward, {"x": x_small, "dropout_param": param}, grad_names=["x"],
                    hints={"dx": "dx = dout * mask / (1 - p) with the mask of the forward pass."})
 ### END HIDDEN TESTS
+passed("test_dropout_backward")
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
 # ## Experiments

@@ -129,7 +129,7 @@ def numerical_gradient(f, x, h=1e-5):
 
 # %% kind="tests" grade_id="test_numerical_gradient" points=4
 import numpy as np
-from cs231n_utils.testing import check_array
+from cs231n_utils.testing import check_array, passed
 
 rng = np.random.default_rng(101)
 x = rng.standard_normal((3, 4))
@@ -198,6 +198,7 @@ check_array("numerical_gradient(sum(w * x), x a transposed view)",
             hint="Nudge x itself (x[ix] = ...). x.ravel() or x.flatten() can return a copy, and nudging a copy does not change what f sees.")
 check_array("the view after numerical_gradient", xt, base.T.copy(), rtol=0, atol=0)
 ### END HIDDEN TESTS
+passed("test_numerical_gradient")
 
 # %% [markdown] kind="readonly" grade_id="md-numerical-gradient-array"
 # ## Exercise 2: `numerical_gradient_array`
@@ -243,7 +244,7 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
 
 # %% kind="tests" grade_id="test_numerical_gradient_array" points=4
 import numpy as np
-from cs231n_utils.testing import check_array
+from cs231n_utils.testing import check_array, passed
 
 rng = np.random.default_rng(202)
 x = rng.standard_normal((4, 3))
@@ -313,6 +314,7 @@ check_array("numerical_gradient_array(sum of squares as a 0-d array, x of shape 
             numerical_gradient_array(lambda v: np.array(np.sum(v ** 2)), x.copy(), np.array(2.0)), 4 * x,
             rtol=1e-6, atol=1e-8)
 ### END HIDDEN TESTS
+passed("test_numerical_gradient_array")
 
 # %% [markdown] kind="readonly" grade_id="md-relative-error"
 # ## Exercise 3: `relative_error`
@@ -347,7 +349,7 @@ def relative_error(a, b):
 
 # %% kind="tests" grade_id="test_relative_error" points=3
 import numpy as np
-from cs231n_utils.testing import check_scalar, check_no_warnings
+from cs231n_utils.testing import check_scalar, check_no_warnings, passed
 
 from cs231n_utils.testing import HintError
 
@@ -388,6 +390,7 @@ check_scalar("relative_error with some entries both zero", rel, 0.1e-3 / 1.1e-3,
 check_scalar("relative_error(1e6 * a, 1e6 * b)", relative_error(1e6 * a, 1e6 * b), 0.1e-3 / 1.1e-3, rtol=1e-9,
              hint="The relative error does not change when both arguments are scaled.")
 ### END HIDDEN TESTS
+passed("test_relative_error")
 
 # %% [markdown] kind="readonly" grade_id="md-crosses-kink"
 # ## Exercise 4: `crosses_kink`
@@ -422,7 +425,7 @@ def crosses_kink(x, h=1e-5, kinks=(0.0,)):
 
 # %% kind="tests" grade_id="test_crosses_kink" points=3
 import numpy as np
-from cs231n_utils.testing import check_array
+from cs231n_utils.testing import check_array, passed
 
 x = np.array([-1.0, -3e-6, 0.0, 3e-6, 1.0])
 check_array("crosses_kink([-1, -3e-6, 0, 3e-6, 1], h=1e-5)", crosses_kink(x, h=1e-5, kinks=(0.0,)),
@@ -465,6 +468,7 @@ check_array("crosses_kink(4e-6) for a scalar x", np.asarray(crosses_kink(4e-6)),
             hint="For a scalar x return one boolean (shape ()), not an array of shape (1,): np.asarray(x) keeps "
                  "the shape of x.")
 ### END HIDDEN TESTS
+passed("test_crosses_kink")
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
 # ## Experiments

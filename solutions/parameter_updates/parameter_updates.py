@@ -225,7 +225,7 @@ def sgd(w, dw, config=None):
 
 # %% kind="tests" grade_id="test_sgd" points=1
 import numpy as np
-from cs231n_utils.testing import HintError, check_array
+from cs231n_utils.testing import HintError, check_array, passed
 from cs231n_utils.validation import describe
 
 
@@ -277,11 +277,12 @@ expected = np.array([(1 - 0.2 * curvature) ** t * w0 for t in range(9)])
 check_array("w after each of 8 sgd updates on a quadratic bowl (dw = curvature * w), learning_rate 0.2",
             path, expected, rtol=1e-9)
 ### END HIDDEN TESTS
+passed("test_sgd")
 
 
 # %% kind="tests" grade_id="test_sgd_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of sgd are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(720)
@@ -293,6 +294,7 @@ check_raises(ValueError, sgd, w0.copy(), dw.copy(), {"learning_rate": -1.0}, mus
 check_raises(ValueError, sgd, w0.copy(), w0.copy(), {"learning_rate": -1e-3}, must_mention="learning_rate",
              what="learning_rate=-0.001")
 ### END HIDDEN TESTS
+passed("test_sgd_args")
 
 # %% [markdown] kind="readonly" grade_id="md-momentum"
 # ## Exercise 2: `sgd_momentum`
@@ -335,7 +337,7 @@ def sgd_momentum(w, dw, config=None):
 
 # %% kind="tests" grade_id="test_sgd_momentum" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array
+from cs231n_utils.testing import HintError, check_array, passed
 from cs231n_utils.validation import describe
 
 
@@ -430,11 +432,12 @@ path, _ = run_rule(sgd_momentum, w0, bowl, 5, {"learning_rate": 0.05, "momentum"
 check_array("sgd_momentum with momentum 0 (plain SGD)", path, momentum_path(w0, bowl, 5, 0.05, 0.0), rtol=1e-6, atol=1e-7,
             hint="momentum = 0 is allowed (the range is [0, 1)) and gives plain SGD.")
 ### END HIDDEN TESTS
+passed("test_sgd_momentum")
 
 
 # %% kind="tests" grade_id="test_sgd_momentum_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of sgd_momentum are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(721)
@@ -449,6 +452,7 @@ for bad in (1.0, -0.5):
     check_raises(ValueError, sgd_momentum, w0.copy(), w0.copy(), {"momentum": bad}, must_mention="momentum",
                  what=f"momentum={bad}")
 ### END HIDDEN TESTS
+passed("test_sgd_momentum_args")
 
 # %% [markdown] kind="readonly" grade_id="md-nesterov"
 # ## Exercise 3: `nesterov_momentum`
@@ -491,7 +495,7 @@ def nesterov_momentum(w, dw, config=None):
 
 # %% kind="tests" grade_id="test_nesterov_momentum" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array
+from cs231n_utils.testing import HintError, check_array, passed
 from cs231n_utils.validation import describe
 
 
@@ -589,11 +593,12 @@ path, _ = run_rule(nesterov_momentum, w0, bowl, 5, {"learning_rate": 0.05, "mome
 check_array("nesterov_momentum with momentum 0 (plain SGD)", path, nesterov_path(w0, bowl, 5, 0.05, 0.0),
             rtol=1e-6, atol=1e-7, hint="momentum = 0 is allowed (the range is [0, 1)) and gives plain SGD.")
 ### END HIDDEN TESTS
+passed("test_nesterov_momentum")
 
 
 # %% kind="tests" grade_id="test_nesterov_momentum_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of nesterov_momentum are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(722)
@@ -607,6 +612,7 @@ for bad in (1.0, -0.5):
 check_raises(ValueError, nesterov_momentum, w0.copy(), w0.copy(), {"learning_rate": -1.0},
              must_mention=["learning_rate", "-1"], what="learning_rate=-1.0")
 ### END HIDDEN TESTS
+passed("test_nesterov_momentum_args")
 
 # %% [markdown] kind="readonly" grade_id="md-adagrad"
 # ## Exercise 4: `adagrad`
@@ -647,7 +653,7 @@ def adagrad(w, dw, config=None):
 
 # %% kind="tests" grade_id="test_adagrad" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, no_warnings
+from cs231n_utils.testing import HintError, check_array, no_warnings, passed
 from cs231n_utils.validation import describe
 
 
@@ -740,11 +746,12 @@ path, _ = run_rule(adagrad, w0, bowl, 6, {"learning_rate": 0.3})
 check_array("w after each of 6 adagrad updates on a quadratic bowl (learning_rate 0.3)", path,
             adagrad_path(w0, bowl, 6, 0.3), rtol=1e-6, atol=1e-7)
 ### END HIDDEN TESTS
+passed("test_adagrad")
 
 
 # %% kind="tests" grade_id="test_adagrad_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of adagrad are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(723)
@@ -756,6 +763,7 @@ check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"learning_rate": -1.0},
 check_raises(ValueError, adagrad, w0.copy(), w0.copy(), {"epsilon": -1.0}, must_mention=["epsilon", "-1"],
              what="epsilon=-1.0")
 ### END HIDDEN TESTS
+passed("test_adagrad_args")
 
 # %% [markdown] kind="readonly" grade_id="md-rmsprop"
 # ## Exercise 5: `rmsprop`
@@ -801,7 +809,7 @@ def rmsprop(w, dw, config=None):
 
 # %% kind="tests" grade_id="test_rmsprop" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array
+from cs231n_utils.testing import HintError, check_array, passed
 from cs231n_utils.validation import describe
 
 
@@ -898,11 +906,12 @@ if not np.all(np.abs(next_w) < 2e-2):
     raise HintError(f"rmsprop(zeros, ones, {{'learning_rate': 1.0, 'epsilon': 1e4}}) moved w by {np.abs(next_w).max():.3g}; "
                     "with epsilon = 1e4 the step should be tiny. Is config['epsilon'] ignored (a fixed 1e-8)?")
 ### END HIDDEN TESTS
+passed("test_rmsprop")
 
 
 # %% kind="tests" grade_id="test_rmsprop_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of rmsprop are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(724)
@@ -913,6 +922,7 @@ check_raises(ValueError, rmsprop, w0.copy(), w0.copy(), {"decay_rate": 1.5}, mus
 for key, bad in (("decay_rate", 1.0), ("decay_rate", -0.1), ("epsilon", 0.0), ("learning_rate", -1.0)):
     check_raises(ValueError, rmsprop, w0.copy(), w0.copy(), {key: bad}, must_mention=key, what=f"{key}={bad}")
 ### END HIDDEN TESTS
+passed("test_rmsprop_args")
 
 # %% [markdown] kind="readonly" grade_id="md-adam"
 # ## Exercise 6: `adam`
@@ -970,7 +980,7 @@ def adam(w, dw, config=None):
 
 # %% kind="tests" grade_id="test_adam" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, no_warnings
+from cs231n_utils.testing import HintError, check_array, no_warnings, passed
 from cs231n_utils.validation import describe
 
 
@@ -1083,11 +1093,12 @@ if not np.all(np.abs(next_w) < 2e-2):
     raise HintError(f"adam(zeros, ones, {{'learning_rate': 1.0, 'epsilon': 1e4}}) moved w by {np.abs(next_w).max():.3g}; "
                     "with epsilon = 1e4 the step should be tiny. Is config['epsilon'] ignored (a fixed 1e-8)?")
 ### END HIDDEN TESTS
+passed("test_adam")
 
 
 # %% kind="tests" grade_id="test_adam_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of adam are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(725)
@@ -1100,6 +1111,7 @@ for key, bad in (("beta1", 1.0), ("beta1", -0.1), ("beta2", 1.0), ("beta2", 1.5)
                  ("epsilon", -1e-8), ("learning_rate", -1.0)):
     check_raises(ValueError, adam, w0.copy(), w0.copy(), {key: bad}, must_mention=key, what=f"{key}={bad}")
 ### END HIDDEN TESTS
+passed("test_adam_args")
 
 # %% [markdown] kind="readonly" grade_id="md-schedules"
 # ## Exercise 7: learning-rate schedules
@@ -1164,7 +1176,7 @@ def inverse_time_decay(lr0, epoch, k=0.1):
 import math
 
 import numpy as np
-from cs231n_utils.testing import check_scalar
+from cs231n_utils.testing import check_scalar, passed
 
 for epoch in (0, 5, 9, 10, 15, 19, 20, 35):
     check_scalar(f"step_decay(0.1, {epoch}, drop=0.5, epochs_drop=10)", step_decay(0.1, epoch, drop=0.5, epochs_drop=10),
@@ -1200,11 +1212,12 @@ check_scalar("exponential_decay(1.0, 2.5) (default k = 0.1)", exponential_decay(
 check_scalar("inverse_time_decay(1.0, 2.5) (default k = 0.1)", inverse_time_decay(1.0, 2.5), 1 / 1.25, rtol=1e-9)
 check_scalar("inverse_time_decay(3.0, 1000, k=1.0)", inverse_time_decay(3.0, 1000, k=1.0), 3.0 / 1001, rtol=1e-9)
 ### END HIDDEN TESTS
+passed("test_schedules")
 
 
 # %% kind="tests" grade_id="test_schedules_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of the schedules are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(726)
@@ -1222,6 +1235,7 @@ check_raises(ValueError, exponential_decay, 0.1, -2, must_mention=["epoch", "-2"
 check_raises(ValueError, inverse_time_decay, 0.1, -3, must_mention=["epoch", "-3"], what="epoch=-3")
 check_raises(ValueError, step_decay, 0.1, 3, epochs_drop=-5, must_mention=["epochs_drop", "-5"], what="epochs_drop=-5")
 ### END HIDDEN TESTS
+passed("test_schedules_args")
 
 # %% [markdown] kind="readonly" grade_id="md-clip"
 # ## Exercise 8: `clip_grad_norm`
@@ -1261,7 +1275,7 @@ def clip_grad_norm(grads, max_norm):
 
 # %% kind="tests" grade_id="test_clip_grad_norm" points=2
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_scalar, no_warnings
+from cs231n_utils.testing import HintError, check_array, check_scalar, no_warnings, passed
 from cs231n_utils.validation import describe
 
 
@@ -1332,11 +1346,12 @@ for k, g in many.items():
                 mistakes={"each parameter clipped separately (by its own norm): scale ALL arrays by the same "
                           "max_norm / global_norm": g * min(1.0, 1.5 / np.sqrt(np.sum(g ** 2)))})
 ### END HIDDEN TESTS
+passed("test_clip_grad_norm")
 
 
 # %% kind="tests" grade_id="test_clip_grad_norm_args" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 # bad arguments of clip_grad_norm are refused with a ValueError naming the argument and its value
 rng = np.random.default_rng(727)
@@ -1345,6 +1360,7 @@ check_raises(ValueError, clip_grad_norm, grads, 0.0, must_mention="max_norm", wh
 ### BEGIN HIDDEN TESTS
 check_raises(ValueError, clip_grad_norm, grads, -1.0, must_mention=["max_norm", "-1"], what="max_norm=-1.0")
 ### END HIDDEN TESTS
+passed("test_clip_grad_norm_args")
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
 # ## Experiments

@@ -178,7 +178,7 @@ def init_weights(fan_in, fan_out, scheme, rng):
 
 # %% kind="tests" grade_id="test_init_shapes" points=3
 import numpy as np
-from cs231n_utils.testing import HintError, check_array
+from cs231n_utils.testing import HintError, check_array, passed
 
 shape_hint = ("W has one row per input and one column per unit: shape (fan_in, fan_out), so that x @ W maps "
               "(N, fan_in) to (N, fan_out).")
@@ -228,10 +228,11 @@ for scheme in ("small", "large", "xavier", "glorot", "he"):
                         "fan_in * fan_out entries independently (rng.standard_normal((fan_in, fan_out))), do "
                         "not repeat one row or column: identical units never become different.")
 ### END HIDDEN TESTS
+passed("test_init_shapes")
 
 # %% kind="tests" grade_id="test_init_small_large" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_scalar
+from cs231n_utils.testing import check_array, check_scalar, passed
 
 
 def check_init_statistics(scheme, fan_in, fan_out, variance, mistakes, hint):
@@ -260,10 +261,11 @@ check_init_statistics("small", 100, 400, 1e-4, hint=scale_hint, mistakes={
     "0.01 used as the variance: 'small' has standard deviation 0.01, variance 1e-4": 1e-2})
 check_init_statistics("large", 2000, 20, 1.0, hint=scale_hint, mistakes={})
 ### END HIDDEN TESTS
+passed("test_init_small_large")
 
 # %% kind="tests" grade_id="test_init_xavier" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_scalar
+from cs231n_utils.testing import check_array, check_scalar, passed
 
 
 def check_init_statistics(scheme, fan_in, fan_out, variance, mistakes, hint):
@@ -294,10 +296,11 @@ check_init_statistics("xavier", 400, 100, 1 / 400, xavier_mistakes(400, 100), xa
 check_init_statistics("xavier", 100, 400, 1 / 100, xavier_mistakes(100, 400), xavier_hint)
 check_init_statistics("xavier", 1000, 40, 1 / 1000, xavier_mistakes(1000, 40), xavier_hint)
 ### END HIDDEN TESTS
+passed("test_init_xavier")
 
 # %% kind="tests" grade_id="test_init_glorot" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_scalar
+from cs231n_utils.testing import check_array, check_scalar, passed
 
 
 def check_init_statistics(scheme, fan_in, fan_out, variance, mistakes, hint):
@@ -330,10 +333,11 @@ check_init_statistics("glorot", 400, 100, 2 / 500, glorot_mistakes(400, 100), gl
 check_init_statistics("glorot", 100, 400, 2 / 500, glorot_mistakes(100, 400), glorot_hint)
 check_init_statistics("glorot", 1000, 40, 2 / 1040, glorot_mistakes(1000, 40), glorot_hint)
 ### END HIDDEN TESTS
+passed("test_init_glorot")
 
 # %% kind="tests" grade_id="test_init_he" points=2
 import numpy as np
-from cs231n_utils.testing import check_array, check_scalar
+from cs231n_utils.testing import check_array, check_scalar, passed
 
 
 def check_init_statistics(scheme, fan_in, fan_out, variance, mistakes, hint):
@@ -365,10 +369,11 @@ check_init_statistics("he", 400, 100, 2 / 400, he_mistakes(400, 100), he_hint)
 check_init_statistics("he", 100, 400, 2 / 100, he_mistakes(100, 400), he_hint)
 check_init_statistics("he", 1000, 40, 2 / 1000, he_mistakes(1000, 40), he_hint)
 ### END HIDDEN TESTS
+passed("test_init_he")
 
 # %% kind="tests" grade_id="test_init_errors" points=2
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 rng = np.random.default_rng(0)
 options = ["zeros", "small", "large", "xavier", "glorot"]  # and 'he', which any message contains
@@ -390,6 +395,7 @@ check_raises(ValueError, init_weights, 10, 0, "glorot", rng, what="fan_out=0", m
 check_raises(ValueError, init_weights, -4, 3, "small", rng, what="fan_in=-4", must_mention="fan_in")
 check_raises(ValueError, init_weights, 6, -6, "large", rng, what="fan_out=-6", must_mention="fan_out")
 ### END HIDDEN TESTS
+passed("test_init_errors")
 
 # %% [markdown] kind="readonly" grade_id="md-activation-statistics"
 # ## Exercise 2: `activation_statistics`
@@ -450,7 +456,7 @@ def activation_statistics(X, weights, activation, biases=None):
 
 # %% kind="tests" grade_id="test_activation_statistics" points=4
 import numpy as np
-from cs231n_utils.testing import HintError, check_array, check_scalar
+from cs231n_utils.testing import HintError, check_array, check_scalar, passed
 
 
 def checked_layers(stats, num_layers, call):
@@ -577,10 +583,11 @@ stats = statistics_of(call, 2, X[:1].copy(), [2.0 * I, 2.0 * I], lambda z: z + 1
 checked(call, check_array, "stats[1]['activations']", stats[1]["activations"], 4 * X[:1] + 3, rtol=1e-9,
         atol=1e-12)
 ### END HIDDEN TESTS
+passed("test_activation_statistics")
 
 # %% kind="tests" grade_id="test_activation_statistics_shapes" points=1
 import numpy as np
-from cs231n_utils.testing import check_raises
+from cs231n_utils.testing import check_raises, passed
 
 X = np.ones((5, 4))
 chain_hint = "weights of shapes (4, 3) and (6, 3): the second does not follow the first (do not transpose it)"
@@ -593,6 +600,7 @@ check_raises(ValueError, activation_statistics, X, [np.ones((3, 4))], np.tanh,
 check_raises(ValueError, activation_statistics, X, [np.ones((4, 4)), np.ones((4, 2)), np.ones((3, 2))], np.tanh,
              what="a third weight matrix of shape (3, 2) after a layer of width 2")
 ### END HIDDEN TESTS
+passed("test_activation_statistics_shapes")
 
 # %% [markdown] kind="readonly" grade_id="md-experiments"
 # ## Experiments
