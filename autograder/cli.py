@@ -112,8 +112,9 @@ def cmd_grade(args) -> int:
     opts = grade.Options(args.assignment, Path(args.submissions), out=Path(args.out), workers=args.workers,
                          students=args.student or [], force=args.force, db_url=args.db, limits=limits,
                          sandbox=args.sandbox, regexp=args.regexp, run_experiments=args.run_experiments,
-                         root=args.root, progress=not args.no_progress)
+                         root=args.root, progress=not args.no_progress, cluster=args.cluster)
     try:
+        opts.shard = grade.parse_shard(args.shard) if args.shard else None
         grade.grade(opts)
     except (grade.GradeError, grade.collect.CollectError, grade.GradebookLost) as exc:
         print(f"course grade: {exc}", file=sys.stderr)
@@ -157,7 +158,13 @@ def main(argv=None) -> int:
     g.add_argument("--workers", type=int, default=0, help="submissions graded at once (default: number of cores)")
     g.add_argument("--student", action="append", metavar="ID", help="(re)grade only this student; repeatable")
     g.add_argument("--force", action="store_true", help="regrade everyone, even if already graded")
-    g.add_argument("--db", metavar="URL", help="gradebook database URL (default: sqlite DIR/gradebook.db)")
+    g.add_argument("--db", metavar="URL", help="gradebook database URL (default: sqlite DIR/gradebook.db), "
+                                               "e.g. postgresql://user@host:5432/gradebook, shared by many runs")
+    g.add_argument("--cluster", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786) instead of "
+                        "local workers (--workers is then ignored)")
+    g.add_argument("--shard", metavar="I/N", help="grade only slice I of N of the students (0 <= I < N, by a hash "
+                                                  "of the student id): one task of a Slurm array or indexed Job")
     g.add_argument("--cell-timeout", type=int, default=60, metavar="S", help="seconds per cell (default 60)")
     g.add_argument("--notebook-timeout", type=int, default=600, metavar="S",
                    help="seconds per notebook, wall clock (default 600)")

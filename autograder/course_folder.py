@@ -113,7 +113,8 @@ def prepare(out: Path, assignment: str, template: Path, digest: str, db_url: str
 
 def set_aside_damaged(out: Path, db_url: str) -> Path | None:
     """Move a damaged sqlite gradebook out of the way (kept: it may hold grades made by hand);
-    the next :func:`prepare` or :func:`generate_assignment` starts a fresh one."""
+    the next :func:`prepare` or :func:`generate_assignment` starts a fresh one. A server database
+    (PostgreSQL) has no file: None, it is repaired in place."""
     if not db_url.startswith("sqlite:///"):
         return None
     path = Path(db_url[len("sqlite:///"):])
@@ -121,9 +122,14 @@ def set_aside_damaged(out: Path, db_url: str) -> Path | None:
         return None
     aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
     os.replace(path, aside)
-    for marker in (out / STATE).glob("*.assignment"):
-        marker.unlink()
+    forget_generated(out)
     return aside
+
+
+def forget_generated(out: Path) -> None:
+    """The next :func:`prepare` generates its assignment in the gradebook again."""
+    for marker in (out / STATE).glob("*.assignment"):
+        marker.unlink(missing_ok=True)
 
 
 def mpl_cache(state: Path) -> Path:

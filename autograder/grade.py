@@ -1,7 +1,8 @@
 """`course grade`: grade a whole class with real nbgrader, each submission confined, in parallel.
 
     course grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N] [--student ID ...] [--force]
-                 [--db URL] [--cell-timeout S] [--notebook-timeout S] [--memory MB]
+                 [--db URL] [--cluster tcp://HOST:8786] [--shard I/N]
+                 [--cell-timeout S] [--notebook-timeout S] [--memory MB]
                  [--sandbox auto|bwrap|none] [--regexp RE] [--run-experiments]
 
 SUBMISSIONS is a folder with one subfolder per student, nbgrader's ``submitted/`` layout (or a
@@ -32,6 +33,12 @@ again: students already graded (same files, same assignment, same settings) are 
 duplicated. ``--student`` regrades those students; ``--force`` regrades everyone. The CSV and the
 summary come from :mod:`autograder.outputs`; the folder itself from :mod:`autograder.course_folder`.
 
+Past one machine (docs/grading-at-scale.md): ``--db postgresql://...`` shares one gradebook between
+runs (PostgreSQL through nbgrader's own ``db_url``); ``--cluster`` grades on a Dask cluster
+(:mod:`autograder.cluster`: the same worker process and sandbox there, the files sent back, this
+process still the only writer); ``--shard I/N`` grades the I-th of N stable slices of the class (by a
+hash of the student id) for batch systems: a Slurm array or a Kubernetes indexed Job.
+
 This module is the orchestration: the one path every grading in the course takes (`course grade`,
 `course selfcheck`, `course demo`, the benchmarks).
 
@@ -54,10 +61,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import collect, course_folder, merge, outputs, paths, sandbox, source
+from . import collect, course_folder, gradebook, merge, outputs, paths, sandbox, source
 from . import report as class_report
 from .course_folder import STATE
-from .gradebook import GradebookKeeper, GradebookLost  # noqa: F401 - callers catch it here
+from .gradebook import GradebookKeeper, GradebookLost, GradebookUnreachable  # noqa: F401 - callers catch them here
 from .paths import ROOT, tool_env
 from .pool import Pool
 from .protocol import FORMAT, GradeJob, GradeResult, WorkerSettings
@@ -72,6 +79,8 @@ class Options:
     students: list[str] = field(default_factory=list)
     force: bool = False
     db_url: str | None = None
+    cluster: str | None = None             # a Dask scheduler address: grade there, not in a local pool
+    shard: tuple[int, int] | None = None   # (i, n): only the students of slice i of n
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     sandbox: str | None = None             # auto | bwrap | none; default $COURSE_SANDBOX or auto
     regexp: str | None = None
@@ -122,6 +131,23 @@ def _lock(state: Path):
     return fh
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` -> (i, n), 0 <= i < n: the slice a Slurm array task or an indexed Job grades."""
+    try:
+        i, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise GradeError(f"--shard {text}: expected I/N, e.g. 0/4 (slice 0 of 4)") from None
+    if n < 1 or not 0 <= i < n:
+        raise GradeError(f"--shard {text}: I must be between 0 and N-1 (slices 0/{max(n, 1)} to "
+                         f"{max(n, 1) - 1}/{max(n, 1)})")
+    return i, n
+
+
+def shard_of(student: str, n: int) -> int:
+    """The slice of ``student`` among ``n``: stable across runs, machines and Python versions."""
+    return int.from_bytes(hashlib.sha256(student.encode()).digest()[:8], "big") % n
+
+
 def _check_paths(opts: Options) -> None:
     out, subs, root = opts.out.resolve(), opts.submissions.resolve(), opts.root.resolve()
     if out == root or root.is_relative_to(out) or any(out.is_relative_to(root / d)
@@ -141,6 +167,14 @@ def grade(opts: Options) -> Report:
     opts.out = opts.out.resolve()
     opts.submissions = Path(opts.submissions).resolve()
     _check_paths(opts)
+    if opts.shard is not None:
+        opts.shard = parse_shard("%s/%s" % tuple(opts.shard))
+    if opts.db_url:
+        try:
+            opts.db_url = gradebook.normalize_url(opts.db_url)
+        except gradebook.BadDatabaseURL as exc:
+            raise GradeError(str(exc)) from None
+        gradebook.check_reachable(opts.db_url)   # before any worker starts
     lock = _lock(opts.out / STATE)
     try:
         return _grade_locked(opts, start)
@@ -168,6 +202,13 @@ def _collect(opts: Options, state: Path) -> tuple[list[collect.Submission], str]
         if unknown:
             raise GradeError(f"no submission from {', '.join(unknown)} in {opts.submissions}")
         subs = [s for s in subs if s.student in set(opts.students)]
+    if opts.shard is not None:
+        i, n = opts.shard
+        elsewhere = sorted(s for s in opts.students if shard_of(s, n) != i)
+        if elsewhere:
+            raise GradeError(f"--student {', '.join(elsewhere)}: not in --shard {i}/{n} "
+                             f"(in {', '.join(f'{shard_of(s, n)}/{n}' for s in elsewhere)})")
+        subs = [s for s in subs if shard_of(s.student, n) == i]
     return subs, layout
 
 
@@ -191,8 +232,14 @@ def _worker_settings(opts: Options, state: Path, box: sandbox.Sandbox) -> Worker
 
 
 def _start_pool(opts: Options, state: Path, settings: WorkerSettings, jobs: int) -> Pool:
-    n = max(1, min(opts.workers or os.cpu_count() or 1, jobs))
     deadline = opts.limits.notebook_timeout + 2 * opts.limits.cell_timeout + 180
+    if opts.cluster:
+        from . import cluster
+        try:
+            return cluster.ClusterPool(opts.cluster, opts.out, deadline)
+        except cluster.ClusterError as exc:
+            raise GradeError(str(exc)) from None
+    n = max(1, min(opts.workers or os.cpu_count() or 1, jobs))
     return Pool(n, state / "logs", deadline, settings, opts.out)
 
 
@@ -212,6 +259,8 @@ def _grade_all(opts: Options, pool: Pool, jobs: list[GradeJob], book: GradebookK
     done = []
     for _ in jobs:
         result = pool.results.get()
+        if isinstance(result, Exception):  # the cluster is gone: stop; what is committed stays
+            raise GradeError(str(result))
         book.record(result)
         merge.commit(opts.out, result, subs.get(result.student))
         shutil.rmtree(next(j.workdir for j in jobs if j.student == result.student), ignore_errors=True)
@@ -243,7 +292,8 @@ def _grade_locked(opts: Options, start: float) -> Report:
     subs, layout = _collect(opts, state)
     digest = course_folder.assignment_digest(opts.root, a)
     todo, skipped, prints = _plan(opts, subs, box, digest)
-    _say(opts, f"{a}: {len(subs)} submissions ({layout}); {len(todo)} to grade, {len(skipped)} already graded")
+    where = f", shard {opts.shard[0]}/{opts.shard[1]}" if opts.shard else ""
+    _say(opts, f"{a}: {len(subs)} submissions ({layout}{where}); {len(todo)} to grade, {len(skipped)} already graded")
     settings = _worker_settings(opts, state, box)
     pools: list[Pool] = []
     graded_now: list[str] = []

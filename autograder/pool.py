@@ -106,6 +106,24 @@ class Worker:
         self.kill()
 
 
+def grade_on(worker: Worker, job: GradeJob, deadline: float) -> tuple[GradeResult, bool]:
+    """(the worker's result, whether the worker can take another job). A worker that hung, died or
+    broke is killed and the result is a failed one saying why. The local pool and the Dask tasks
+    (:mod:`autograder.cluster`) both grade through here."""
+    try:
+        result = worker.run(job, deadline)
+        if result is not None:
+            return result, True
+        worker.dump_stack()
+        reason = f"the grader stopped responding on this submission and was killed after {deadline:.0f} s"
+    except WorkerDied as exc:
+        reason = f"{exc} while grading this submission (the submission may have killed it)"
+    except Exception as exc:  # noqa: BLE001
+        reason = f"internal error in the grader: {exc}"
+    worker.kill()
+    return GradeResult.failure(job, reason), False
+
+
 class Pool:
     """``n`` slots, each feeding jobs to its own worker; a hung or dead worker is replaced."""
 
@@ -136,19 +154,10 @@ class Pool:
         worker = self.workers.get(i)
         if worker is None:
             worker = self.workers[i] = Worker(self._logs / f"worker-{i}.log", self.settings, self.run)
-        try:
-            result = worker.run(job, self.deadline)
-            if result is not None:
-                return result
-            worker.dump_stack()
-            reason = f"the grader stopped responding on this submission and was killed after {self.deadline:.0f} s"
-        except WorkerDied as exc:
-            reason = f"{exc} while grading this submission (the submission may have killed it)"
-        except Exception as exc:  # noqa: BLE001
-            reason = f"internal error in the grader: {exc}"
-        worker.kill()
-        self.workers.pop(i, None)
-        return GradeResult.failure(job, reason)
+        result, alive = grade_on(worker, job, self.deadline)
+        if not alive:
+            self.workers.pop(i, None)
+        return result
 
     def submit(self, job: GradeJob) -> None:
         self.jobs.put(job)

@@ -138,3 +138,34 @@ class GradeResult(_Json):
 
     def failed_tests(self) -> list[CellResult]:
         return [c for c in self.cells if c.kind == "tests" and not c.passed]
+
+
+# --------------------------------------------------------------------------------------------------
+# grading on a Dask cluster (autograder.cluster): the job and its answer carry the files themselves,
+# since the cluster's machines need not share a filesystem with the main process
+
+@dataclass
+class ClusterJob(_Json):
+    """A job for a Dask worker: the submission's files as data (base64), and where to put them."""
+    job: GradeJob                # its paths (files, template, workdir) are the main process's
+    files: dict[str, str]        # path in the submission -> content, base64
+    template: str                # name of the assignment template (sent once per worker, as a tar)
+    run: str                     # the run's id: names its folder on each worker
+    deadline: float              # seconds before a silent worker is killed (as in the local pool)
+
+    @classmethod
+    def _load(cls, data: dict) -> dict:
+        return {**data, "job": GradeJob.from_dict(data["job"])}
+
+
+@dataclass
+class ClusterAnswer(_Json):
+    """What a Dask worker sends back: the result and the files it refers to, as data (base64)."""
+    result: GradeResult          # ``autograded`` and ``feedback`` are None here: the files travel below
+    autograded: dict[str, str] = field(default_factory=dict)   # path in the autograded folder -> base64
+    feedback: str | None = None  # the feedback page, base64
+    worker: str = ""             # host and process that graded it, for the log
+
+    @classmethod
+    def _load(cls, data: dict) -> dict:
+        return {**data, "result": GradeResult.from_dict(data["result"])}
