@@ -9,8 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from autograder.nbgrader_settings import nbgrader_config  # noqa: E402
+from autograder.nbgrader_settings import nbgrader_config, tools_on_path  # noqa: E402
 
+tools_on_path()  # nbgrader runs `alembic` by name, also in a `jupyter lab` whose venv is not activated
 c = get_config()  # noqa: F821
 c.merge(nbgrader_config(ROOT))
 c.CourseDirectory.source_directory = "solutions"

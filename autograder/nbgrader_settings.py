@@ -8,6 +8,9 @@ says exactly what the grader ran with.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
@@ -17,10 +20,12 @@ from .paths import COURSE_ID, ROOT
 CODE_STUB = 'raise NotImplementedError("Your code here: see the docstring and the hint above.")'
 TEXT_STUB = "YOUR ANSWER HERE"
 
-# Files nbgrader never copies: notebook checkpoints, caches, our own hidden state; for releasing
-# also the jupytext sources and executed solutions that sit beside the instructor notebooks.
+# Files nbgrader never copies: notebook checkpoints, caches, our own hidden state.
 IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
-IGNORE_ON_RELEASE = IGNORE + ["*.py", "executed"]
+# Releasing copies nothing but the notebook: beside the instructor notebook sit the jupytext source
+# and mutations.toml, full of answers, and formgrader's Generate copies whatever is not ignored
+# (nbgrader matches these globs per folder, and converts the notebooks separately).
+IGNORE_ON_RELEASE = IGNORE + ["*"]
 
 # nbgrader's own autograde chain, with Execute and IgnorePattern replaced by ours (see nbgrader_ext).
 AUTOGRADE_PREPROCESSORS = [
@@ -62,11 +67,26 @@ def nbgrader_config(root: Path | None = None, db_url: str | None = None, limits=
     return c
 
 
+def tools_on_path() -> None:
+    """Put this interpreter's ``bin`` on PATH when ``alembic`` is not found there.
+
+    nbgrader creates a gradebook by running ``alembic`` by name; in a ``jupyter lab`` started from
+    the venv without activating it, formgrader would hang on "Loading, please wait..." with an
+    HTTP 500 (FileNotFoundError: 'alembic'). nbgrader loads its config in the server's process, so
+    the configuration files call this."""
+    bindir = os.path.dirname(sys.executable)
+    if shutil.which("alembic") is None and os.path.exists(os.path.join(bindir, "alembic")):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def render(config: Config, doc: str) -> str:
     """The text of an ``nbgrader_config.py`` that sets exactly ``config`` (docstring ``doc``)."""
     lines = [f'"""{doc.strip()}"""', "import sys", "",
              "# the course's own preprocessors (autograder.nbgrader_ext) are imported from here",
-             f"sys.path.insert(0, {str(ROOT)!r})", "c = get_config()  # noqa: F821"]
+             f"sys.path.insert(0, {str(ROOT)!r})",
+             "from autograder.nbgrader_settings import tools_on_path  # noqa: E402",
+             "tools_on_path()  # nbgrader runs `alembic` by name",
+             "c = get_config()  # noqa: F821"]
     for section in sorted(config):
         for name, value in sorted(config[section].items()):
             lines.append(f"c.{section}.{name} = {value!r}")

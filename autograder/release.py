@@ -38,11 +38,16 @@ def release_path(root: Path, name: str) -> Path:
     return root / "notebooks" / name / f"{name}.ipynb"
 
 
+def backup_folder(root: Path, name: str) -> Path:
+    return root / "notebooks" / ".backup" / name
+
+
 def release(root: Path, name: str, check: bool = False) -> tuple[Path, bool, Path | None]:
     """Write notebooks/<name>/<name>.ipynb; with ``check`` only report whether it would change.
 
-    A release notebook that differs from the new one is first copied to
-    notebooks/<name>/.backup/ (a student may have worked in it), so nothing is lost.
+    A release notebook that differs from the new one is first copied to notebooks/.backup/<name>/
+    (a student may have worked in it), so nothing is lost; not inside notebooks/<name>/, which
+    formgrader's Generate deletes and recreates.
     Returns (path, changed, backup path or None).
     """
     text = generate(root, name)
@@ -52,8 +57,8 @@ def release(root: Path, name: str, check: bool = False) -> tuple[Path, bool, Pat
     if changed and not check:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
-            backup = target.parent / ".backup" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
-            backup.parent.mkdir(exist_ok=True)
+            backup = backup_folder(root, name) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+            backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(target, backup)
         target.write_text(text)
     return target, changed, backup

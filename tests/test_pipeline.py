@@ -110,6 +110,65 @@ def test_release_keeps_a_backup_of_a_changed_notebook(tmp_path):
     assert changed and backup is not None
     assert backup.read_text() == student_work
     assert target.read_text() != student_work
+    assert backup.parent == root / "notebooks" / ".backup" / name  # not in notebooks/<a>/, which Generate deletes
+
+
+def _root_config(root):
+    """The Config of the repository's nbgrader_config.py (what formgrader loads), moved to ``root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(paths.ROOT)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    return config
+
+
+def test_formgraders_generate_releases_only_the_notebook(tmp_path):
+    """Formgrader's Generate button is nbgrader's generate_assignment with force=True under the
+    repository's config: it copies every file of solutions/<a>/ it does not ignore, and deletes
+    notebooks/<a>/ first. Only the notebook may land there, and the release backups must survive."""
+    import shutil
+    from nbgrader.apps import NbGraderAPI
+    name = "dropout" if "dropout" in ASSIGNMENTS else ASSIGNMENTS[0]
+    src = tmp_path / "solutions" / name
+    shutil.copytree(paths.SOLUTIONS / name, src)
+    (src / "answers.txt").write_text("the answers")  # whatever an instructor may add beside it
+    (src / "data").mkdir()
+    (src / "data" / "solution.npy").write_bytes(b"answers")
+    (src / ".hidden").write_text("answers")
+    backup = release.backup_folder(tmp_path, name) / f"{name}-old.ipynb"
+    backup.parent.mkdir(parents=True)
+    backup.write_text("a student's work")
+    (tmp_path / "notebooks" / name).mkdir(parents=True)
+    (tmp_path / "notebooks" / name / "stale.txt").write_text("old release")
+    result = NbGraderAPI(config=_root_config(tmp_path)).generate_assignment(name, force=True, create=True)
+    assert result["success"], result
+    released = sorted(p.relative_to(tmp_path / "notebooks" / name).as_posix()
+                      for p in (tmp_path / "notebooks" / name).rglob("*"))
+    assert released == [f"{name}.ipynb"], f"Generate released {released}"
+    assert "mutations.toml" in {p.name for p in src.iterdir()}  # the test did offer it
+    assert backup.read_text() == "a student's work"
+
+
+def test_jupyter_finds_alembic_without_an_activated_venv(tmp_path):
+    """nbgrader creates a gradebook by running `alembic` by name: under the configuration files of
+    the course (the repository's and the one `course grade` writes) it works with a bare PATH."""
+    import os
+    import subprocess
+    import sys
+    from autograder import nbgrader_settings
+    bare = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    bare["PATH"] = "/usr/bin:/bin"
+    (tmp_path / "nbgrader_config.py").write_text(
+        nbgrader_settings.render(nbgrader_settings.nbgrader_config(tmp_path), "a grading folder"))
+    nbgrader = os.path.join(os.path.dirname(sys.executable), "nbgrader")
+    run = subprocess.run([nbgrader, "db", "student", "list"], cwd=tmp_path, env=bare,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and (tmp_path / "gradebook.db").exists(), run.stderr[-2000:]
+    probe = ("import shutil\nfrom traitlets.config.loader import PyFileConfigLoader\n"
+             f"PyFileConfigLoader('nbgrader_config.py', path={str(paths.ROOT)!r}).load_config()\n"
+             "print(shutil.which('alembic'))")
+    run = subprocess.run([sys.executable, "-c", probe], env=bare, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip().startswith(os.path.dirname(sys.executable)), run
 
 
 def test_course_solutions_writes_executed_notebook_and_html(tmp_path, capsys):
