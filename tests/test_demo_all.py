@@ -31,6 +31,8 @@ import pytest
 from autograder import demo, grade, nbgrader_ext, paths, sandbox
 from autograder.protocol import GradeResult
 
+pytestmark = pytest.mark.slow  # a demo class per assignment, graded like a real class
+
 DEEP = "gradient_checking"   # graded, with these checks and more, by tests/test_grade.py
 OTHERS = [a for a in paths.assignments() if a != DEEP]
 FULL_CORPUS = {DEEP, "dropout", "batch_normalization"}

@@ -27,7 +27,8 @@ from test_demo_all import (
 from autograder import demo, merge, nbgrader_ext, paths, sandbox
 
 ASSIGNMENT = "gradient_checking"
-pytestmark = pytest.mark.skipif(ASSIGNMENT not in paths.assignments(), reason=f"needs {ASSIGNMENT}")
+pytestmark = [pytest.mark.slow,  # grades a demo class with the full hostile corpus
+              pytest.mark.skipif(ASSIGNMENT not in paths.assignments(), reason=f"needs {ASSIGNMENT}")]
 
 
 @pytest.fixture(scope="module")

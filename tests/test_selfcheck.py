@@ -10,6 +10,7 @@ from autograder import paths, selfcheck
 from conftest import MUTATION_TABLE
 
 ASSIGNMENTS = paths.assignments()
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_mutation_suite(name):
     outcomes = selfcheck.check_assignment(paths.ROOT, name)
