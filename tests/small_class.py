@@ -1,0 +1,60 @@
+"""Small classes for the grading-at-scale tests (PostgreSQL, Dask, shards), and what a gradebook
+holds, cell by cell, to compare two runs.
+
+A class is the reference answers, the blank release, and partial submissions (the reference with
+one answer cell left blank, each a different one): every student a different score.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+
+from autograder import cells, course_folder, paths, selfcheck, source
+
+FIELDS_SKIPPED = ("seconds",)    # wall-clock figures differ between any two runs
+
+
+def notebooks(assignment: str, state: Path) -> dict[str, nbformat.NotebookNode]:
+    """student -> notebook: correct, blank, and partial-<cell> for each answer cell."""
+    template, _ = course_folder.build_template(paths.ROOT, assignment, state)
+    release = nbformat.read(template / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    correct = selfcheck.reference_submission(source.instructor_notebook(paths.ROOT, assignment), release)
+    blank = {cells.grade_id(c): c.source for c in release.cells if cells.kind(c) == "answer"}
+    class_ = {"correct": correct, "blank": release}
+    for gid in blank:
+        nb = nbformat.from_dict(correct)
+        for c in nb.cells:
+            if cells.grade_id(c) == gid:
+                c.source = blank[gid]
+        class_[f"partial-{gid}"] = nb
+    return class_
+
+
+def write(folder: Path, class_: dict[str, nbformat.NotebookNode], assignment: str) -> Path:
+    for student, nb in class_.items():
+        (folder / student).mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / student / f"{assignment}.ipynb")
+    return folder
+
+
+def gradebook_table(db_url: str, assignment: str) -> dict[tuple[str, str], tuple]:
+    """(student, cell) -> (auto score, manual score, max score, needs manual grade, auto comment) of
+    every graded cell and comment of ``assignment`` in the gradebook at ``db_url``."""
+    from nbgrader.api import Gradebook
+    table = {}
+    with Gradebook(db_url, paths.COURSE_ID) as gb:
+        for sub in gb.find_assignment(assignment).submissions:
+            for snb in sub.notebooks:
+                for g in snb.grades:
+                    table[(sub.student.id, g.name)] = (g.auto_score, g.manual_score, g.max_score,
+                                                       g.needs_manual_grade)
+                for c in snb.comments:
+                    table[(sub.student.id, "comment:" + c.name)] = (c.auto_comment,)
+    return table
+
+
+def csv_rows(path: Path) -> dict[str, dict]:
+    with open(path) as fh:
+        return {r["student_id"]: r for r in csv.DictReader(fh)}
