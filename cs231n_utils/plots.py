@@ -4,6 +4,10 @@ Every function draws a new Figure and returns it; none calls ``plt.show()``. The
 through pyplot, so Jupyter shows them: in a notebook write ``fig = plot_...(...)`` or end the line
 with ``;`` (a bare call on a cell's last line shows the figure twice). Functions that take ``ax``
 or ``axes`` draw into those instead and return their figure.
+
+Every figure fits a notebook column: at most ``MAX_WIDTH`` inches wide (the inline backend draws at
+100 dpi, so 900 px, which JupyterLab shows without shrinking it) and no text under ``MIN_FONT``
+points; grids with many columns get narrower panels, or show a subset of the layers and say so.
 """
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .validation import describe, require_array, require_number
+
+MAX_WIDTH = 9.0  # inches: 900 px at the inline backend's 100 dpi
+MIN_FONT = 9  # points: the smallest text any figure here draws
+MAX_HIST_COLUMNS = 5  # histogram panels per row; narrower ones have no room for their mean and std
 
 __all__ = [
     "plot_training_curves",
@@ -85,7 +93,7 @@ def plot_training_curves(history, train_acc_history=None, val_acc_history=None, 
         if runs[0][1].size == 0:
             raise ValueError("history (the loss history) is empty: train for at least one iteration")
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=(MAX_WIDTH, 3.5), layout="constrained")
     else:
         if isinstance(axes, str) or not isinstance(axes, Sequence | np.ndarray) or len(axes) != 2:
             raise ValueError(f"axes must be a pair of Axes (loss, accuracy), got {describe(axes)}")
@@ -112,7 +120,7 @@ def plot_training_curves(history, train_acc_history=None, val_acc_history=None, 
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
     for ax in axes:
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=MIN_FONT)
     if title:
         fig.suptitle(title)
     return fig
@@ -148,12 +156,18 @@ def _hist_panel(ax, name, values, bins, hist_range):
     if finite.size < v.size:
         lines.append(f"{v.size - finite.size} non-finite")
     ax.text(0.97, 0.95, "\n".join(lines), transform=ax.transAxes, ha="right", va="top",
-            fontsize=8, bbox=dict(boxstyle="round", facecolor="white", alpha=0.8))
+            fontsize=MIN_FONT, bbox=dict(boxstyle="round", facecolor="white", alpha=0.8))
     ax.set_yticks([])
 
 
-def _grid(nrows, ncols, panel_size, sharex=False):
-    fig = plt.figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows), layout="constrained")
+def _grid(nrows, ncols, panel_size, sharex=False, keep_aspect=False):
+    """A figure of nrows x ncols panels of panel_size inches, narrowed to at most MAX_WIDTH wide
+    (the panels keep their shape if keep_aspect)."""
+    width, height = panel_size
+    if width * ncols > MAX_WIDTH:
+        scale = MAX_WIDTH / (width * ncols)
+        width, height = width * scale, (height * scale if keep_aspect else height)
+    fig = plt.figure(figsize=(width * ncols, height * nrows), layout="constrained")
     return fig, fig.subplots(nrows, ncols, squeeze=False, sharex=sharex)
 
 
@@ -163,14 +177,15 @@ def plot_layer_histograms(values_per_layer, bins=50, hist_range=None, title=None
 
     ``values_per_layer`` is a list of arrays of any shape (panels 'layer 1', 'layer 2', ...) or a
     dict name -> array, e.g. the activations or gradients of each layer. ``hist_range`` is a
-    (low, high) pair for every panel; ``ncols`` panels per row (default up to 5). Non-finite
-    values are counted on the panel and left out of the histogram. Returns the Figure, which
-    has one Axes per layer.
+    (low, high) pair for every panel; ``ncols`` panels per row (default up to 4, at most
+    MAX_HIST_COLUMNS = 5; more layers wrap onto more rows, so the figure stays MAX_WIDTH wide).
+    Non-finite values are counted on the panel and left out of the histogram. Returns the Figure,
+    which has one Axes per layer.
     """
     items = _named_arrays("values_per_layer", values_per_layer)
     bins = require_number("bins", bins, low=1, integer=True)
-    ncols = min(len(items), 5) if ncols is None else require_number("ncols", ncols, low=1,
-                                                                     integer=True)
+    ncols = 4 if ncols is None else require_number("ncols", ncols, low=1, integer=True)
+    ncols = min(len(items), ncols, MAX_HIST_COLUMNS)
     nrows = math.ceil(len(items) / ncols)
     fig, axes = _grid(nrows, ncols, (3.0, 2.2), sharex=sharex)
     for ax, (name, values) in zip(axes.flat, items):
@@ -183,13 +198,33 @@ def plot_layer_histograms(values_per_layer, bins=50, hist_range=None, title=None
     return fig
 
 
-def plot_histogram_grid(values_by_scheme, bins=50, hist_range=None, title=None, sharex=False):
+def _layer_subset(name, layers, depth):
+    """0-based column indices to show: ``layers`` (1-based) or, for a deep net, up to
+    MAX_HIST_COLUMNS evenly spaced from the first layer to the last."""
+    if layers is None:
+        if depth <= MAX_HIST_COLUMNS:
+            return list(range(depth))
+        return sorted(set(np.linspace(0, depth - 1, MAX_HIST_COLUMNS).round().astype(int).tolist()))
+    if (isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence | np.ndarray)
+            or not 1 <= len(layers) <= MAX_HIST_COLUMNS
+            or not all(isinstance(k, (int, np.integer)) and 1 <= k <= depth for k in layers)
+            or len(set(int(k) for k in layers)) != len(layers)):
+        raise ValueError(f"{name} must be 1 to {MAX_HIST_COLUMNS} distinct layer numbers from 1 to "
+                         f"{depth}, got {describe(layers)}")
+    return sorted(int(k) - 1 for k in layers)
+
+
+def plot_histogram_grid(values_by_scheme, bins=50, hist_range=None, title=None, sharex=False,
+                        layers=None):
     """Histograms for several schemes: one row per scheme, one column per layer.
 
     ``values_by_scheme`` is a dict scheme name -> list of arrays (or dict layer name -> array),
     e.g. {'xavier': [h1, h2, ...], 'he': [...]}. Each panel shows the mean and std of its values;
     the scheme names label the rows and the layer names head the columns. Rows may have
-    different numbers of layers. Returns the Figure, with one Axes per (scheme, layer).
+    different numbers of layers. At most MAX_HIST_COLUMNS = 5 columns fit the width: ``layers``
+    picks them (layer numbers, 1 = the first); by default a deeper net shows 5 layers evenly
+    spaced from the first to the last, and the title says which. Returns the Figure, with one
+    Axes per (scheme, layer) shown.
     """
     if not isinstance(values_by_scheme, Mapping) or not values_by_scheme:
         raise TypeError(f"values_by_scheme must be a non-empty dict scheme -> list of arrays, "
@@ -197,20 +232,27 @@ def plot_histogram_grid(values_by_scheme, bins=50, hist_range=None, title=None, 
     rows = [(str(s), _named_arrays(f"values_by_scheme[{s!r}]", v))
             for s, v in values_by_scheme.items()]
     bins = require_number("bins", bins, low=1, integer=True)
-    ncols = max(len(items) for _, items in rows)
+    depth = max(len(items) for _, items in rows)
+    shown = _layer_subset("layers", layers, depth)
+    rows = [(scheme, [items[k] for k in shown if k < len(items)]) for scheme, items in rows]
+    ncols = len(shown)
     fig, axes = _grid(len(rows), ncols, (2.2, 1.8), sharex=sharex)
     titled = set()
     for r, (scheme, items) in enumerate(rows):
         for c, (name, values) in enumerate(items):
             ax = axes[r, c]
             _hist_panel(ax, f"values_by_scheme[{scheme!r}][{name!r}]", values, bins, hist_range)
-            ax.tick_params(labelsize=7)
+            ax.tick_params(labelsize=MIN_FONT)
             if c not in titled:
-                ax.set_title(name, fontsize=9)
+                ax.set_title(name, fontsize=10)
                 titled.add(c)
         axes[r, 0].set_ylabel(scheme, fontsize=10)
         for ax in axes[r, len(items):]:
             ax.remove()
+    if len(shown) < depth:
+        note = (f"layers {', '.join(str(k + 1) for k in shown[:-1])} and {shown[-1] + 1} "
+                f"of {depth}")
+        title = f"{title} ({note})" if title else note.capitalize()
     if title:
         fig.suptitle(title)
     return fig
@@ -221,7 +263,9 @@ def _image_grid(images, titles, ncols, cmap, vmin, vmax, title):
     ncols = min(n, ncols)
     nrows = math.ceil(n / ncols)
     extra = 0.3 if titles is not None else 0.0
-    fig, axes = _grid(nrows, ncols, (1.3, 1.3 + extra))
+    fig, axes = _grid(nrows, ncols, (1.3, 1.3), keep_aspect=True)
+    if extra:  # room for the titles
+        fig.set_figheight(fig.get_figheight() + extra * nrows)
     for i, ax in enumerate(axes.flat):
         if i >= n:
             ax.remove()
@@ -229,7 +273,7 @@ def _image_grid(images, titles, ncols, cmap, vmin, vmax, title):
         ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.axis("off")
         if titles is not None:
-            ax.set_title(titles[i], fontsize=9)
+            ax.set_title(titles[i], fontsize=MIN_FONT)
     if title:
         fig.suptitle(title)
     return fig
@@ -364,7 +408,7 @@ def plot_optimization_paths(f, paths, xlim=None, ylim=None, levels=30, log_level
     if minimum is not None:
         ax.plot(minimum[0], minimum[1], "*", color="red", markersize=15, label="minimum")
     ax.set(xlim=limits[0], ylim=limits[1], xlabel="x", ylabel="y")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT)
     if title:
         ax.set_title(title)
     return fig

@@ -8,6 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from cs231n_utils.plots import (  # noqa: E402
     plot_histogram_grid,
@@ -49,6 +50,21 @@ def legend_texts(ax):
 
 def panel_texts(ax):
     return " ".join(t.get_text() for t in ax.texts)
+
+
+def shown_texts(fig):
+    """Every visible, non-empty text of the figure that is drawn (not the labels of hidden axes)."""
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+            and (t.axes is None or t.axes.axison or t in t.axes.texts or t is t.axes.title)]
+
+
+def assert_fits_a_notebook_column(fig):
+    """At most 9.5 in wide (950 px at the inline backend's 100 dpi), no text under 9 pt."""
+    render(fig)
+    width = fig.get_figwidth()
+    assert width <= 9.5, f"figure {width:.2f} in wide: JupyterLab would shrink it to its column"
+    small = [(t.get_text(), t.get_fontsize()) for t in shown_texts(fig) if t.get_fontsize() < 9]
+    assert not small, f"texts under 9 pt: {small[:5]}"
 
 
 # ----------------------------------------------------------------------------- training curves
@@ -132,6 +148,17 @@ def test_layer_histograms_one_panel_per_layer_with_mean_and_std():
     assert [ax.get_title() for ax in fig.axes] == [f"layer {i}" for i in range(1, 8)]
 
 
+def test_layer_histograms_of_a_deep_net_wrap_to_fit_the_column():
+    fig = plot_layer_histograms(layer_values(10), title="10 layers")
+    assert_fits_a_notebook_column(fig)
+    assert len(fig.axes) == 10
+    assert len({ax.get_subplotspec().rowspan.start for ax in fig.axes}) == 3  # 4 + 4 + 2
+    fig = plot_layer_histograms(layer_values(10), ncols=10)  # too many asked: 5 per row
+    assert_fits_a_notebook_column(fig)
+    assert len({ax.get_subplotspec().rowspan.start for ax in fig.axes}) == 2
+    assert_fits_a_notebook_column(plot_layer_histograms(layer_values(2)))
+
+
 def test_layer_histograms_from_a_dict_and_with_non_finite_values():
     values = {"fc1": np.array([1.0, 2.0, np.inf]), "fc2": np.array([[0.5, np.nan], [1.5, 1.0]])}
     fig = render(plot_layer_histograms(values, hist_range=(-1, 3)))
@@ -153,6 +180,35 @@ def test_histogram_grid_rows_are_schemes_and_columns_layers():
     assert f"std {schemes['he'][2].std():.3g}" in panel_texts(he_last)
 
 
+def test_histogram_grid_of_a_deep_net_shows_five_layers_and_says_which():
+    schemes = {name: layer_values(10, seed) for seed, name in enumerate(
+        ["zeros", "small", "large", "xavier", "glorot", "he"])}
+    fig = plot_histogram_grid(schemes, bins=20, title="tanh")
+    assert_fits_a_notebook_column(fig)
+    assert len(fig.axes) == 6 * 5
+    assert [ax.get_title() for ax in fig.axes[:5]] == [f"layer {i}" for i in (1, 3, 5, 8, 10)]
+    assert fig._suptitle.get_text() == "tanh (layers 1, 3, 5, 8 and 10 of 10)"
+    assert f"std {schemes['he'][9].std():.3g}" in panel_texts(fig.axes[-1])
+    fig = plot_histogram_grid(schemes, layers=[1, 4, 7, 10])
+    assert_fits_a_notebook_column(fig)
+    assert [ax.get_title() for ax in fig.axes[:4]] == [f"layer {i}" for i in (1, 4, 7, 10)]
+    assert fig._suptitle.get_text() == "Layers 1, 4, 7 and 10 of 10"
+    assert f"mean {schemes['small'][6].mean():.3g}" in panel_texts(fig.axes[4 + 2])
+
+
+def test_figures_fit_a_notebook_column():
+    assert_fits_a_notebook_column(plot_training_curves({"sgd": FakeSolver(seed=1),
+                                                        "adam": FakeSolver(seed=2)}, title="t"))
+    assert_fits_a_notebook_column(plot_histogram_grid({"a": layer_values(5), "b": layer_values(5)}))
+    digits = np.random.default_rng(0).random((30, 8, 8))
+    fig = show_images(digits, labels=np.arange(30) % 10, class_names=[f"digit {c}" for c in range(10)])
+    assert_fits_a_notebook_column(fig)
+    assert len(fig.axes) == 30
+    assert_fits_a_notebook_column(show_weights_as_images(np.ones((64, 20)), ncols=20, title="W"))
+    paths = {"sgd": np.array([[1.0, 1.0], [0.5, 0.2]]), "adam": np.array([[1.0, 1.0], [0.2, 0.5]])}
+    assert_fits_a_notebook_column(plot_optimization_paths(bowl, paths, minimum=(0, 0), title="bowl"))
+
+
 @pytest.mark.parametrize("call, error, name", [
     (lambda: plot_layer_histograms(np.zeros((3, 4))), TypeError, "values_per_layer"),
     (lambda: plot_layer_histograms([]), ValueError, "values_per_layer"),
@@ -160,6 +216,9 @@ def test_histogram_grid_rows_are_schemes_and_columns_layers():
     (lambda: plot_layer_histograms([np.zeros(3)], bins=0), ValueError, "bins"),
     (lambda: plot_histogram_grid([np.zeros(3)]), TypeError, "values_by_scheme"),
     (lambda: plot_histogram_grid({"he": [np.array(["a"])]}), TypeError, r"values_by_scheme\['he'\]"),
+    (lambda: plot_histogram_grid({"he": layer_values(3)}, layers=[1, 4]), ValueError, "layers"),
+    (lambda: plot_histogram_grid({"he": layer_values(8)}, layers=range(1, 8)), ValueError, "layers"),
+    (lambda: plot_histogram_grid({"he": layer_values(3)}, layers="1"), ValueError, "layers"),
 ])
 def test_histograms_bad_input_is_named(call, error, name):
     with pytest.raises(error, match=name):
