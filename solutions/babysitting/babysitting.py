@@ -249,6 +249,8 @@ def initial_losses(X, y, num_classes, regs, hidden_dims=(50,), weight_scale=1e-2
 
     Raises ValueError, naming the value, if a reg is negative.
     """
+    # Hint: model = FullyConnectedNet(..., init=gaussian_init(weight_scale), rng=rng), then for each reg:
+    # model.reg = reg and model.loss(X, y)[0]. Check the sign of reg first.
     ### BEGIN SOLUTION
     model = FullyConnectedNet(hidden_dims, X.shape[1], num_classes, activation=ProvidedReLU,
                               init=gaussian_init(weight_scale), rng=rng)
@@ -391,6 +393,8 @@ def overfit_small_subset(X, y, num_classes, num_examples=20, hidden_dims=(100,),
     - 'train_acc_history': num_epochs floats, the accuracy on the subset after every epoch.
     With the defaults, on 20 digits, the last loss is below 0.05 and the last accuracy 1.0.
     """
+    # Hint: data = {'X_train': X_small, 'y_train': y_small, 'X_val': X_small, 'y_val': y_small}; after
+    # solver.train(), solver.loss_history and solver.train_acc_history hold the histories.
     ### BEGIN SOLUTION
     rng = np.random.default_rng(rng)
     X_small, y_small = X[:num_examples], y[:num_examples]
@@ -442,12 +446,12 @@ X, y = examples(20)
 X_before, y_before = X.copy(), y.copy()
 call = "overfit_small_subset(X, y, 10, rng=np.random.default_rng(0)) (X: 20 examples)"
 loss, acc = histories(call, overfit_small_subset(X, y, 10, rng=np.random.default_rng(0)), 100)
-check_scalar(f"{call}['train_acc_history'][-1]", acc[-1], 1.0, rtol=0, atol=0,
-             hint="20 examples must be memorized: train without regularization, with learning_rate, for num_epochs.")
 if not loss[-1] < 0.05:
     raise HintError(f"{call}['loss_history'][-1] is {loss[-1]:.4g}, expected below 0.05 (it starts near "
                     f"{loss[0]:.3g}). Likely cause: regularization left on (reg must be 0: the penalty alone keeps "
                     "the loss above 0), or the learning rate or the number of epochs not used.")
+check_scalar(f"{call}['train_acc_history'][-1]", acc[-1], 1.0, rtol=0, atol=0,
+             hint="20 examples must be memorized: train without regularization, with learning_rate, for num_epochs.")
 check_array("X after overfit_small_subset", X, X_before, rtol=0, atol=0,
             hint="overfit_small_subset must not change X.")
 check_array("y after overfit_small_subset", y, y_before, dtype_kind="iu", rtol=0, atol=0,
@@ -515,6 +519,8 @@ def update_to_weight_ratio(w, update):
 
     Raises ValueError, naming both shapes, if w and update do not have the same shape.
     """
+    # Hint: np.linalg.norm(a.ravel()) is the Euclidean norm of all entries. Test for a zero norm of w
+    # before dividing.
     ### BEGIN SOLUTION
     w, update = np.asarray(w), np.asarray(update)
     if w.shape != update.shape:
@@ -614,6 +620,7 @@ def is_exploding(loss, initial_loss, factor=3.0):
     Raises ValueError, naming the value, if initial_loss is not a positive finite number or factor
     is not positive.
     """
+    # Hint: np.isfinite(loss) is False for nan, inf and -inf; nan > anything is False.
     ### BEGIN SOLUTION
     if not (np.isfinite(initial_loss) and initial_loss > 0):
         raise ValueError(f"initial_loss must be a positive finite number, got {initial_loss!r}")
@@ -636,7 +643,7 @@ def check_verdict(call, got, want, hint):
 
 
 check_verdict("is_exploding(2.0, 2.3)", is_exploding(2.0, 2.3), False, "a loss below its start is fine.")
-check_verdict("is_exploding(6.0, 2.3)", is_exploding(6.0, 2.3), False, "6.0 is less than 3 * 2.3 = 6.9.")
+check_verdict("is_exploding(6.0, 2.3)", is_exploding(6.0, 2.3), False, "6.0 is less than 3 * 2.3 = 6.9 (the default factor is 3.0).")
 check_verdict("is_exploding(7.0, 2.3)", is_exploding(7.0, 2.3), True, "7.0 is more than 3 * 2.3 = 6.9.")
 check_verdict("is_exploding(float('nan'), 2.3)", is_exploding(float("nan"), 2.3), True,
               "every comparison with nan is False, so loss > factor * initial_loss misses it: test np.isnan "
@@ -701,6 +708,7 @@ def dead_unit_fraction(activations):
 
     Raises ValueError, naming the shape, if activations is not 2-D or N = 0.
     """
+    # Hint: np.all(..., axis=0) gives one value per column (unit).
     ### BEGIN SOLUTION
     activations = np.asarray(activations)
     if activations.ndim != 2 or activations.shape[0] == 0:
