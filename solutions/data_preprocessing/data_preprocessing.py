@@ -303,12 +303,12 @@ check_array(f"{call}[0]", Xn_train, shape=(N, 2))
 check_array(f"{call}[0].mean(axis=0)", Xn_train.mean(axis=0), np.zeros(2), rtol=0, atol=1e-12,
             hint="subtract the training mean of each feature before dividing.")
 check_array(f"{call}[0].std(axis=0), the standard deviation of each feature of the normalized training split "
-            f"(N = {N})", Xn_train.std(axis=0), np.ones(2), rtol=1e-9, atol=1e-12,
+            f"(N = {N})", Xn_train.std(axis=0), np.ones(2), rtol=1e-7, atol=1e-12,
             mistakes={"divided by the sample standard deviation (ddof=1, N - 1: np.cov's and pandas' default); "
                       "this course divides by N, as np.std does": np.full(2, np.sqrt((N - 1) / N)),
                       "divided by the variance instead of the standard deviation": 1 / sigma},
             hint="divide by sigma = X_train.std(axis=0) (np.std divides by N).")
-check_array(f"{call}[1] (the test split)", Xn_test, (X_test - mu) / sigma, rtol=1e-9, atol=1e-12,
+check_array(f"{call}[1] (the test split)", Xn_test, (X_test - mu) / sigma, rtol=1e-7, atol=1e-12,
             mistakes={"the test split normalized with its own mean and standard deviation: every split is "
                       "normalized with the TRAINING statistics": (X_test - X_test.mean(axis=0)) / X_test.std(axis=0),
                       "the test split divided by its own standard deviation: use the training statistics":
@@ -344,13 +344,13 @@ check_array(f"{call}[1] (the test split)", Xn_test, (X_test - mu) / scale, rtol=
                       "its round-off": (X_test - mu) / np.where(sigma > 0, sigma, 1.0)},
             hint=constant_hint)
 ### BEGIN HIDDEN TESTS
-# the default eps is 1e-8: a spread of 1e-7 is real and must be scaled; an explicit eps is used
-X_train = np.column_stack([5.0 + 1e-7 * rng.standard_normal(50), rng.normal(0.0, 1e-3, 50)])
+# the default eps is 1e-8: a spread of 3e-8 is real and must be scaled; an explicit eps is used
+X_train = np.column_stack([5.0 + 3e-8 * rng.standard_normal(50), rng.normal(0.0, 1e-3, 50)])
 mu, sigma = X_train.mean(axis=0), X_train.std(axis=0)
 out = splits_of(normalize(X_train), 1, "normalize(X_train)")[0]
-check_array("normalize(X_train)[0].std(axis=0) for features of standard deviation 1e-7 and 1e-3 (default eps 1e-8)",
+check_array("normalize(X_train)[0].std(axis=0) for features of standard deviation 3e-8 and 1e-3 (default eps 1e-8)",
             np.asarray(out).std(axis=0), np.ones(2), rtol=1e-6, atol=0,
-            mistakes={"a feature of standard deviation 1e-7 treated as constant: the default eps is 1e-8": np.array([sigma[0], 1.0])},
+            mistakes={"a feature of standard deviation 3e-8 treated as constant: the default eps is 1e-8": np.array([sigma[0], 1.0])},
             hint="the default eps is 1e-8: only features with sigma <= 1e-8 are left unscaled.")
 out = splits_of(normalize(X_train, eps=1e-2), 1, "normalize(X_train, eps=1e-2)")[0]
 check_array("normalize(X_train, eps=1e-2)[0] (both features now count as constant)", out, X_train - mu,
@@ -552,6 +552,7 @@ def pca_transform(X, pca):
     Returns (X - pca['mean']) @ pca['components'], shape (M, k): X is centred with the training mean
     stored in pca, never with its own.
     """
+    # Hint: one line: subtract the stored mean, then multiply by the components.
     ### BEGIN SOLUTION
     return (X - pca["mean"]) @ pca["components"]
     ### END SOLUTION
@@ -576,7 +577,7 @@ X_train = rng.normal([3.0, -2.0, 1.0, 5.0], [2.0, 1.0, 0.5, 0.2], size=(40, 4))
 X_test = rng.normal([0.0, 1.0, -1.0, 2.0], 1.0, size=(10, 4))
 pca = fitted_pca(X_train, 2, np.array([1.0, -1.0]))  # any signs: use the components as given
 pca_before, X_test_before = copy.deepcopy(pca), X_test.copy()
-U, mean = pca["components"], pca["mean"]
+U, mean = pca_before["components"], pca_before["mean"]
 
 out = pca_transform(X_test, pca)
 check_array("X_test after pca_transform(X_test, pca)", X_test, X_test_before, rtol=0, atol=0,
@@ -630,6 +631,7 @@ def whiten(X, pca, eps=1e-5):
     X is centred with the training mean stored in pca. With eps = 0 the whitened training data have the
     identity covariance; eps > 0 keeps a direction of zero variance from giving inf, NaN or a warning.
     """
+    # Hint: the projection of pca_transform, divided column by column (broadcasting over the rows).
     ### BEGIN SOLUTION
     return (X - pca["mean"]) @ pca["components"] / np.sqrt(pca["variances"] + eps)
     ### END SOLUTION
@@ -655,7 +657,7 @@ X_train = rng.normal([4.0, -1.0, 2.0, 0.5], [2.0, 1.0, 0.3, 0.003], size=(N, 4))
 X_test = rng.normal([0.0, 2.0, 1.0, 0.0], [1.0, 1.0, 0.3, 0.003], size=(20, 4))
 pca = fitted_pca(X_train, 4, np.array([1.0, -1.0, 1.0, -1.0]))
 pca_before, X_train_before = copy.deepcopy(pca), X_train.copy()
-U, mean, lam = pca["components"], pca["mean"], pca["variances"]
+U, mean, lam = pca_before["components"], pca_before["mean"], pca_before["variances"]
 Xc = X_train - mean
 
 # eps = 0: the whitened training data have the identity covariance
@@ -674,6 +676,10 @@ check_array("the covariance Z.T @ Z / N of Z = whiten(X_train, pca, eps=0)", Z.T
 
 # the default eps = 1e-5, inside the square root: a direction of variance ~9e-6 keeps variance lam / (lam + eps)
 Z = whiten(X_train, pca)
+for key in ("mean", "components", "variances"):
+    check_array(f"pca[{key!r}] after whiten(X_train, pca)", pca[key], pca_before[key], rtol=0, atol=0,
+                hint="whiten changed the pca dict (pca['variances'] += eps?): leave the fitted statistics alone.")
+check_array("whiten(X_train, pca)", Z, shape=(N, 4))
 check_array("the variance of each column of whiten(X_train, pca) (default eps, variances from 4 down to ~9e-6)",
             np.asarray(Z).var(axis=0), lam / (lam + 1e-5), rtol=1e-6, atol=0,
             mistakes={"no eps: the default eps = 1e-5 is added to every variance, inside the square root":
@@ -743,6 +749,7 @@ def zca_whiten(X, pca, eps=1e-5):
     data get the identity covariance, and the whitening matrix U diag(1 / sqrt(variances + eps)) U.T is
     symmetric: of all whitenings, ZCA's output is the closest to the centred data.
     """
+    # Hint: PCA-whiten as in whiten, then multiply by the transpose of the components.
     ### BEGIN SOLUTION
     U = pca["components"]
     return (X - pca["mean"]) @ U / np.sqrt(pca["variances"] + eps) @ U.T
@@ -770,7 +777,7 @@ X_train = np.array([1.0, -2.0, 3.0]) + (rng.standard_normal((N, D)) * [2.0, 0.5,
 X_test = rng.normal([0.0, 1.0, 0.0], 1.0, size=(15, D))
 pca = fitted_pca(X_train, D, np.array([-1.0, 1.0, -1.0]))
 pca_before, X_train_before = copy.deepcopy(pca), X_train.copy()
-U, mean, lam = pca["components"], pca["mean"], pca["variances"]
+U, mean, lam = pca_before["components"], pca_before["mean"], pca_before["variances"]
 
 W = zca_whiten(X_train, pca, eps=0.0)
 check_array("X_train after zca_whiten(X_train, pca, eps=0)", X_train, X_train_before, rtol=0, atol=0,
@@ -797,6 +804,9 @@ check_array("M = zca_whiten(pca['mean'] + np.eye(D), pca, eps=0), the whitening 
                  "the centred data.")
 # the default eps = 1e-5, inside the square root (the third variance is ~9e-6)
 M = zca_whiten(mean + np.eye(D), pca)
+for key in ("mean", "components", "variances"):
+    check_array(f"pca[{key!r}] after zca_whiten(X, pca)", pca[key], pca_before[key], rtol=0, atol=0,
+                hint="zca_whiten changed the pca dict (pca['variances'] += eps?): leave the fitted statistics alone.")
 check_array("M = zca_whiten(pca['mean'] + np.eye(D), pca) (default eps; variances from 4 down to ~9e-6)", M,
             U @ np.diag(1 / np.sqrt(lam + 1e-5)) @ U.T, rtol=1e-7, atol=1e-9,
             mistakes={"eps outside the square root: divide by np.sqrt(variances + eps), not np.sqrt(variances) + eps":
