@@ -392,7 +392,9 @@ check_run([1.0, 0.8, 0.85, 0.9], 2, None, stop_at=3, best=1, hint=patience_hint,
                     [False, False, False, False]})
 # an improvement resets the count
 check_run([1.0, 1.1, 1.2, 0.9, 1.0, 1.05, 1.02], 3, None, stop_at=6, best=3, hint=patience_hint,
-          mistakes={"the count is not reset by an improvement": [False, False, False, False, False, True, True]})
+          mistakes={"the count is not reset by an improvement": [False, False, False, False, True, True, True],
+                    "compared with the previous epoch's loss instead of the best one (1.02 < 1.05 is no improvement "
+                    "on 0.9)": [False] * 7})
 # compare with the best loss, not with the previous epoch
 check_run([0.9, 1.2, 1.1, 1.15], 3, None, stop_at=3, best=0,
           hint="compare val_loss with the best loss so far, not with the previous epoch's loss: 1.1 is lower than "
