@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from .validation import describe, require_array, require_number
 
@@ -78,7 +79,9 @@ def plot_training_curves(history, train_acc_history=None, val_acc_history=None, 
       of shape (E,) (one accuracy per check, usually per epoch).
     ``label`` names a single run in the legends; ``axes`` is a pair of Axes (loss, accuracy) to
     draw into, so separate calls can share axes. ``smooth`` is the moving-average window
-    (default about T / 25). Non-finite losses leave a gap. Returns the Figure.
+    (default about T / 25). Non-finite losses leave a gap. Several runs share one legend, below
+    the panels (or, with ``axes``, run names on the loss panel and the train/val line styles on
+    the accuracy panel), so that it hides no curve. Returns the Figure.
     """
     if _is_run(history):
         runs = [(label, *_run_histories("history", history))]
@@ -92,7 +95,8 @@ def plot_training_curves(history, train_acc_history=None, val_acc_history=None, 
                  _series("val_acc_history", [] if val_acc_history is None else val_acc_history))]
         if runs[0][1].size == 0:
             raise ValueError("history (the loss history) is empty: train for at least one iteration")
-    if axes is None:
+    own_figure = axes is None
+    if own_figure:
         fig, axes = plt.subplots(1, 2, figsize=(MAX_WIDTH, 3.5), layout="constrained")
     else:
         if isinstance(axes, str) or not isinstance(axes, Sequence | np.ndarray) or len(axes) != 2:
@@ -102,25 +106,46 @@ def plot_training_curves(history, train_acc_history=None, val_acc_history=None, 
     if smooth is not None:
         smooth = require_number("smooth", smooth, low=1, integer=True)
     ax_loss, ax_acc = axes
+    several = len(runs) > 1
+    run_lines, windows, has_acc = [], set(), False
     for name, loss, train_acc, val_acc in runs:
         window = min(smooth or max(1, len(loss) // 25), len(loss))
+        windows.add(window)
         raw, = ax_loss.plot(loss, alpha=0.3 if window > 1 else 1.0, linewidth=0.8,
-                            label="_nolegend_" if window > 1 else name or "loss")
-        color = raw.get_color()
+                            label="_nolegend_" if window > 1 or several else name or "loss")
+        color, line = raw.get_color(), raw
         if window > 1:
             smoothed = np.convolve(loss, np.ones(window) / window, mode="valid")
-            ax_loss.plot(np.arange(window - 1, len(loss)), smoothed, color=color, linewidth=1.8,
-                         label=f"{name or 'loss'} (mean of {window})")
-        prefix = f"{name} " if name else ""
+            line, = ax_loss.plot(np.arange(window - 1, len(loss)), smoothed, color=color,
+                                 linewidth=1.8, label="_nolegend_" if several
+                                 else f"{name or 'loss'} (mean of {window})")
+        run_lines.append((line, name))
+        prefix = "_nolegend_" if several else f"{name} " if name else ""
+        has_acc = has_acc or bool(train_acc.size or val_acc.size)
         if train_acc.size:
             ax_acc.plot(train_acc, "-o", color=color, markersize=3, label=prefix + "train")
         if val_acc.size:
             ax_acc.plot(val_acc, "--s", color=color, markersize=3, label=prefix + "val")
-    ax_loss.set(xlabel="iteration", ylabel="loss", title="Training loss")
+    loss_title = "Training loss"
+    if several and len(windows) == 1 and max(windows) > 1:
+        loss_title += f" (thick: mean of {max(windows)})"
+    ax_loss.set(xlabel="iteration", ylabel="loss", title=loss_title)
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
-    for ax in axes:
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=MIN_FONT)
+    if several:
+        styles = [(Line2D([], [], color="gray", marker="o", markersize=3), "train"),
+                  (Line2D([], [], color="gray", ls="--", marker="s", markersize=3), "val")]
+        if own_figure:  # one legend under both panels
+            entries = run_lines + (styles if has_acc else [])
+            ncols = len(entries) if len(entries) <= 4 else min(4, math.ceil(len(entries) / 2))
+            fig.legend(*zip(*entries), loc="outside lower center", fontsize=MIN_FONT, ncols=ncols)
+        else:
+            ax_loss.legend(*zip(*run_lines), fontsize=MIN_FONT)
+            if has_acc:
+                ax_acc.legend(*zip(*styles), fontsize=MIN_FONT)
+    else:
+        for ax in axes:
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=MIN_FONT)
     if title:
         fig.suptitle(title)
     return fig

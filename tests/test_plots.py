@@ -96,9 +96,25 @@ def test_training_curves_overlay_several_runs_in_distinct_colours():
     fig = render(plot_training_curves({"sgd": FakeSolver(seed=1), "adam": FakeSolver(seed=2)}))
     loss_ax, acc_ax = fig.axes
     assert len(loss_ax.lines) == 4 and len(acc_ax.lines) == 4
-    assert {"sgd train", "sgd val", "adam train", "adam val"} == set(legend_texts(acc_ax))
-    assert any("sgd" in t for t in legend_texts(loss_ax))
     assert acc_ax.lines[0].get_color() != acc_ax.lines[2].get_color()
+    # one legend under the panels, hiding no curve: a colour per run, a line style per split
+    assert loss_ax.get_legend() is None and acc_ax.get_legend() is None
+    legend, = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["sgd", "adam", "train", "val"]
+    handles = legend.legend_handles
+    assert handles[0].get_color() == loss_ax.lines[1].get_color() == acc_ax.lines[0].get_color()
+    assert handles[1].get_color() == acc_ax.lines[2].get_color()
+    assert handles[3].get_linestyle() == acc_ax.lines[1].get_linestyle() == "--"
+    assert "mean of 8" in loss_ax.get_title()
+
+
+def test_training_curves_of_several_runs_into_given_axes():
+    fig, axes = plt.subplots(1, 3)
+    plot_training_curves({"p 0": FakeSolver(seed=1), "p 0.5": FakeSolver(seed=2)}, axes=axes[:2])
+    render(fig)
+    assert legend_texts(axes[0]) == ["p 0", "p 0.5"]
+    assert legend_texts(axes[1]) == ["train", "val"]
+    assert not fig.legends
 
 
 def test_training_curves_share_axes_across_calls():

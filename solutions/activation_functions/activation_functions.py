@@ -889,7 +889,7 @@ activations = {
     "ELU (alpha = 1)": (elu_forward, elu_backward),
     "Maxout (k = 3)": (maxout_1d_forward, maxout_1d_backward),
 }
-fig, axes = plt.subplots(2, 4, figsize=(14, 6), layout="constrained", sharex=True)
+fig, axes = plt.subplots(3, 3, figsize=(9, 7.5), layout="constrained", sharex=True)
 for ax, (name, (forward, backward)) in zip(axes.flat, activations.items()):
     out, cache = forward(xs)
     ax.plot(xs[:, 0], out[:, 0], label="f(x)")
@@ -900,8 +900,11 @@ for ax, (name, (forward, backward)) in zip(axes.flat, activations.items()):
     ax.axhline(0, color="black", lw=0.5)
     ax.axvline(0, color="black", lw=0.5)
     ax.set(title=name, ylim=(-2, 3))
-    ax.legend(fontsize=8, loc="upper left")
-axes.flat[-1].remove()
+    ax.legend(fontsize=9, loc="upper left")
+for ax in axes.flat[len(activations):]:
+    ax.remove()
+for ax in axes[1, 1:]:  # the bottom of their column now
+    ax.xaxis.set_tick_params(labelbottom=True)
 plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-shapes"
@@ -948,16 +951,16 @@ for name, (forward, backward, gain) in stack.items():
         dh = dz @ W.T                # gradient at the layer's input
     grad_size[name] = sizes[::-1]
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
 ax1.semilogy(mag, slope_sigmoid, label="sigmoid'(x)")
 ax1.semilogy(mag, slope_tanh, label="tanh'(x)")
 ax1.axhline(0.25, color="gray", ls=":", lw=1)
-ax1.set(xlabel="x", ylabel="local slope", ylim=(1e-7, 2), title="Saturation: the slope of a squashing function")
+ax1.set(xlabel="x", ylabel="local slope", ylim=(1e-7, 2), title="Saturation: the slope of\na squashing function")
 ax1.legend()
 for name, sizes in grad_size.items():
     ax2.semilogy(range(1, depth + 1), sizes, "o-", label=name)
 ax2.set(xlabel="layer (1 = closest to the input)", ylabel="mean |gradient| at the pre-activation",
-        title=f"Gradient flowing back through {depth} layers")
+        title=f"Gradient flowing back\nthrough {depth} layers")
 ax2.legend()
 plt.show()
 for name, sizes in grad_size.items():
@@ -985,13 +988,13 @@ h_sigmoid, _ = sigmoid_forward(z)
 inputs = {"sigmoid outputs (all positive)": h_sigmoid, "sigmoid outputs - 0.5 (zero-centered)": h_sigmoid - 0.5}
 df = rng.standard_normal((1000, 1))  # upstream gradient dL/df, one per example
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
 for ax, (name, h) in zip(axes, inputs.items()):
     dw = df * h  # one weight gradient per example (row), shape (1000, 10)
     same_sign = np.mean(np.all(dw > 0, axis=1) | np.all(dw < 0, axis=1))
     print(f"{name:40s}: {100 * same_sign:5.1f}% of the per-example gradients have one sign in all 10 entries")
     ax.imshow(np.sign(dw[:30]).T, cmap="coolwarm", vmin=-1, vmax=1, aspect="auto")
-    ax.set(xlabel="example", ylabel="weight", title=f"sign of dL/dw: {name}")
+    ax.set(xlabel="example", ylabel="weight", title=f"sign of dL/dw:\n{name}")
 plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-zigzag-signs"
@@ -1009,7 +1012,7 @@ from cs231n_utils.plots import plot_optimization_paths
 rng = np.random.default_rng(0)
 h2 = sigmoid_forward(2 * rng.standard_normal((200, 2)))[0]
 w_star = np.array([1.0, -1.0])
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
 for ax, (name, H2) in zip(axes, [("inputs all positive (sigmoid)", h2), ("inputs zero-centered", h2 - 0.5)]):
     y = H2 @ w_star
     w = np.array([-1.0, 1.0])
@@ -1085,15 +1088,15 @@ for lr in step_sizes:
     if lr == 30:
         after_step = active
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
 ax1.semilogx(step_sizes, dead, "o-")
 ax1.set(xlabel="learning rate of the single step", ylabel="fraction of dead hidden units",
         title="One large step kills ReLUs", ylim=(0, 1))
 ax2.plot(np.sort(before_step), ".-", label="after training")
 ax2.plot(np.sort(after_step), ".-", label="after one step of learning rate 30")
 ax2.set(xlabel="hidden unit (sorted by how often it fires)", ylabel="fraction of training examples active",
-        title="How often each unit fires (0 = dead)")
-ax2.legend()
+        title="How often each unit fires\n(0 = dead)")
+ax2.legend(loc="upper left")
 plt.show()
 
 if not GRADING:  # keep training after the large step: do the dead units come back?

@@ -1088,17 +1088,17 @@ else:
             if np.isclose(scale, 0.01):
                 curves[norm] = solver.loss_history
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
     for norm, color in (("plain", "C0"), ("batchnorm", "C1")):
         acc = np.array(results[norm])
         ax1.semilogx(scales, acc[:, 0], "o-", color=color, label=f"{norm}, train")
         ax1.semilogx(scales, acc[:, 1], "s--", color=color, label=f"{norm}, validation")
         ax2.plot(curves[norm], color=color, label=norm)
     ax1.axhline(0.1, color="gray", ls=":", lw=1)
-    ax1.set(xlabel="weight scale (standard deviation of every weight)", ylabel="accuracy after 3 epochs",
-            title="Deep net vs weight initialization scale", ylim=(0, 1))
-    ax1.legend(fontsize=8)
-    ax2.set(xlabel="iteration", ylabel="training loss", title="Training loss at weight scale 0.01")
+    ax1.set(xlabel="weight scale (std of every weight)", ylabel="accuracy after 3 epochs",
+            title="Deep net vs weight\ninitialization scale", ylim=(0, 1))
+    ax1.legend(fontsize=9)
+    ax2.set(xlabel="iteration", ylabel="training loss", title="Training loss\nat weight scale 0.01")
     ax2.legend()
     plt.show()
     for scale, plain, bn in zip(scales, results["plain"], results["batchnorm"]):
@@ -1242,15 +1242,15 @@ print(f"after {len(path) - 1} steps: max |y - x| = {np.max(np.abs(y - x)):.1e}")
 print("gamma =", np.round(gamma, 3), " feature std  =", np.round(x.std(axis=0), 3))
 print("beta  =", np.round(beta, 3), " feature mean =", np.round(x.mean(axis=0), 3))
 if not GRADING:
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5), layout="constrained")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
     for j in range(4):
         ax1.plot([p[0][j] for p in path], color=f"C{j}")
         ax1.axhline(x[:, j].std(), color=f"C{j}", ls=":")
         ax2.plot([p[1][j] for p in path], color=f"C{j}", label=f"feature {j}")
         ax2.axhline(x[:, j].mean(), color=f"C{j}", ls=":")
-    ax1.set(xlabel="gradient step", ylabel="gamma", title="gamma approaches each feature's std (dotted)")
-    ax2.set(xlabel="gradient step", ylabel="beta", title="beta approaches each feature's mean (dotted)")
-    ax2.legend(fontsize=8)
+    ax1.set(xlabel="gradient step", ylabel="gamma", title="gamma approaches\neach feature's std (dotted)")
+    ax2.set(xlabel="gradient step", ylabel="beta", title="beta approaches\neach feature's mean (dotted)")
+    ax2.legend(fontsize=9)
     plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-identity-notice"

@@ -570,25 +570,26 @@ def train(p, y_train, seed=0):
 runs = {("20% wrong", p): train(p, y_noisy) for p in P_NOISY}
 runs.update({("clean", p): train(p, y_clean) for p in P_CLEAN})
 
-fig, axes = plt.subplots(1, 3, figsize=(16, 4), layout="constrained")
+fig, axes = plt.subplot_mosaic([["loss", "accuracy"], ["memorized", "memorized"]], figsize=(9, 7),
+                                layout="constrained")
 plot_training_curves({"no dropout": runs["20% wrong", 0.0][1], "dropout p = 0.5": runs["20% wrong", 0.5][1]},
-                     axes=axes[:2], title="300 digits, 20% of the labels wrong")
+                     axes=[axes["loss"], axes["accuracy"]], title="300 digits, 20% of the labels wrong")
 for p in (0.0, 0.5):
-    axes[2].plot(runs["20% wrong", p][2], label="no dropout" if p == 0 else f"dropout p = {p}")
-axes[2].set(xlabel="epoch", ylabel="fraction", ylim=(0, 1),
-            title=f"Mislabelled training digits predicted\nwith their wrong label ({wrong.sum()} digits)")
-axes[2].legend(fontsize=8)
+    axes["memorized"].plot(runs["20% wrong", p][2], label="no dropout" if p == 0 else f"dropout p = {p}")
+axes["memorized"].set(xlabel="epoch", ylabel="fraction", ylim=(0, 1),
+                      title=f"Mislabelled training digits predicted with their wrong label ({wrong.sum()} digits)")
+axes["memorized"].legend(fontsize=9)
 plt.show()
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained", sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained", sharey=True)
 for ax, labels, p_values in zip(axes, ("clean", "20% wrong"), (P_CLEAN, P_NOISY)):
     train_acc = [runs[labels, p][1].train_acc_history[-1] for p in p_values]
     val_acc = [runs[labels, p][1].val_acc_history[-1] for p in p_values]
     ax.plot(p_values, train_acc, "o-", label="train (the labels it was given)")
     ax.plot(p_values, val_acc, "s--", label="validation")
     ax.fill_between(p_values, val_acc, train_acc, alpha=0.15, label="train/val gap")
-    ax.set(xlabel="dropout probability p", title=f"{labels} labels: accuracy after {EPOCHS} epochs")
-    ax.legend(fontsize=8)
+    ax.set(xlabel="dropout probability p", title=f"{labels} labels:\naccuracy after {EPOCHS} epochs")
+    ax.legend(fontsize=9)
 axes[0].set_ylabel("accuracy")
 plt.show()
 
@@ -600,7 +601,7 @@ for (labels, p), (model, solver, memorized) in runs.items():
 
 # %% [markdown] kind="readonly" grade_id="md-gap-notice"
 # **What to notice:** with 20% wrong labels and no dropout (first figure, blue), training accuracy
-# keeps climbing to about 94%, and the right panel shows how: by the last epoch the net reproduces
+# keeps climbing to about 94%, and the bottom panel shows how: by the last epoch the net reproduces
 # the *wrong* label of about 70% of the mislabelled digits, learned one by one. Meanwhile validation
 # accuracy peaks around epoch 20 and then falls to about 76%: a train/val gap of almost 20 points.
 # With $p = 0.5$ (orange) training accuracy levels off near 83%, close to the 80% of labels that are
@@ -662,20 +663,22 @@ model.dropout = good_pair
 
 test_acc, test_loss = np.mean(probs_test_mode.argmax(axis=1) == y_test), cross_entropy(probs_test_mode, y_test)
 double_acc, double_loss = np.mean(probs_double.argmax(axis=1) == y_test), cross_entropy(probs_double, y_test)
-fig, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
-for ax, values, test_value, double_value, name in ((axes[0], mc_acc, test_acc, double_acc, "test accuracy"),
-                                                   (axes[1], mc_loss, test_loss, double_loss, "test cross-entropy")):
+fig, axes = plt.subplot_mosaic([["accuracy", "loss"], ["distance", "distance"]], figsize=(9, 7),
+                                layout="constrained")
+for ax, values, test_value, double_value, name in (
+        (axes["accuracy"], mc_acc, test_acc, double_acc, "test accuracy"),
+        (axes["loss"], mc_loss, test_loss, double_loss, "test cross-entropy")):
     ax.semilogx(ks, values, "o-", label="average of K masks (Monte Carlo)")
     ax.axhline(test_value, color="C1", ls="--", label="test mode (inverted dropout)")
     ax.axhline(double_value, color="C3", ls=":", label="test mode, also scaled by 1 - p (a bug)")
     ax.set(xlabel="number of masks K", ylabel=name, title=name.capitalize())
-    ax.legend(fontsize=8)
-axes[2].loglog(ks, dist_layer2, "o-", label="input of hidden layer 2 (relative)")
-axes[2].loglog(ks, dist_probs, "s-", label="output probabilities")
-axes[2].loglog(ks, dist_layer2[0] / np.sqrt(ks), "k:", lw=1, label=r"$1/\sqrt{K}$")
-axes[2].set(xlabel="number of masks K", ylabel="mean |average of K masks - test mode|",
-            title="How far the Monte Carlo average is from test mode")
-axes[2].legend(fontsize=8)
+    ax.legend(fontsize=9)
+axes["distance"].loglog(ks, dist_layer2, "o-", label="input of hidden layer 2 (relative)")
+axes["distance"].loglog(ks, dist_probs, "s-", label="output probabilities")
+axes["distance"].loglog(ks, dist_layer2[0] / np.sqrt(ks), "k:", lw=1, label=r"$1/\sqrt{K}$")
+axes["distance"].set(xlabel="number of masks K", ylabel="mean |average of K masks - test mode|",
+                     title="How far the Monte Carlo average is from test mode")
+axes["distance"].legend(fontsize=9)
 plt.show()
 print(f"test mode:                    accuracy {test_acc:.3f}, cross-entropy {test_loss:.3f}")
 print(f"one mask (forgot test mode):  accuracy {mc_acc[0]:.3f}, cross-entropy {mc_loss[0]:.3f}")
@@ -687,7 +690,7 @@ print(f"also scaled by 1 - p:         accuracy {double_acc:.3f}, cross-entropy {
 # more than ten points of accuracy. Averaging more masks helps quickly, and from about $K = 5$–$10$
 # masks the average is as accurate as the single deterministic test-mode pass (the remaining ups and
 # downs are noise: one test digit is 0.33 points); in cross-entropy the test-mode pass is even better
-# than the average of any number of masks here, at $1/K$ of the cost. On the right, the input of the
+# than the average of any number of masks here, at $1/K$ of the cost. Below, the input of the
 # second hidden layer is *linear* in the first layer's mask, so its Monte Carlo average converges to
 # the test-mode value, with an error falling like $1/\sqrt{K}$: for a linear layer, scaling *is* the
 # average. The output probabilities pass through ReLUs and a softmax, so their average levels off at

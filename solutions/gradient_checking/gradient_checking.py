@@ -496,7 +496,7 @@ ax.loglog(hs, centered, "s-", ms=3, label="centered $(f(x+h)-f(x-h))/2h$")
 ax.loglog(hs, hs, "k:", lw=1, label="slope 1")
 ax.loglog(hs, hs ** 2, "k--", lw=1, label="slope 2")
 ax.set(xlabel="h", ylabel="relative error", ylim=(1e-17, 10), title="Numerical derivative error vs h")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 plt.show()
 best = hs[int(np.argmin(centered))]
 print(f"best h for the centered difference: {best:.0e}, relative error {min(centered):.1e}")
@@ -555,7 +555,7 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.scatter(pre[~crossed], err[~crossed] + 1e-17, s=4, label="no kink in (x-h, x+h)")
 ax.scatter(pre[crossed], err[crossed] + 1e-17, s=4, c="C3", label="kink crossed")
 ax.set(yscale="log", xlabel="input x", ylabel="|numerical - analytic|", title="Kinks break the numerical gradient")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-kink"
@@ -595,7 +595,7 @@ ax.loglog([r if r else 1e-4 for r in regs], errors, "o-")
 ax.axhline(1e-2, color="C3", ls="--", label="'probably wrong' threshold")
 ax.set(xlabel="regularization strength (0 drawn at 1e-4)", ylabel="relative error",
        title="A broken gradient hidden by regularization")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-regularization"

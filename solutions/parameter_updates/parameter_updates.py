@@ -1415,7 +1415,7 @@ SURFACES = {
         lr={"SGD": 2e-3, "momentum": 1e-3, "Nesterov": 1e-3, "Adagrad": 0.3, "RMSProp": 0.01, "Adam": 0.1}),
 }
 
-fig, axes = plt.subplots(3, 2, figsize=(12, 14), layout="constrained")
+fig, axes = plt.subplots(3, 2, figsize=(9, 11), layout="constrained")
 for row, (surface, s) in zip(axes, SURFACES.items()):
     steps = min(s["steps"], 100) if GRADING else s["steps"]
     paths = {name: optimize(rule, s["grad"], s["start"], steps, s["lr"][name]) for name, rule in RULES.items()}
@@ -1573,7 +1573,7 @@ for name, clip in (("no clipping", None), ("clip_grad_norm, max_norm 100", lambd
             path.append([p["x"][0], p["y"][0]])
     runs[name] = (np.array(path), np.array(norms))
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 8.5), layout="constrained")
 plot_optimization_paths(lambda x, y: (1 - x) ** 2 + 100 * (y - x ** 2) ** 2,
                         {name: path for name, (path, _) in runs.items()}, xlim=(-2.5, 2.5), ylim=(-1, 4.5),
                         minimum=(1, 1), log_levels=True, ax=ax1, title=f"SGD, lr 2e-3, {steps} steps",
@@ -1590,7 +1590,7 @@ for name, (path, norms) in runs.items():
 
 # %% [markdown] kind="readonly" grade_id="md-clipping"
 # **What to notice:** without clipping the gradient norm grows by orders of magnitude at every step
-# (right) and the point leaves the picture after a few steps: the run is lost. Clipped by the global
+# (below) and the point leaves the picture after a few steps: the run is lost. Clipped by the global
 # norm, the steps keep the gradient's direction but are at most 0.2 long: the point zig-zags down the
 # wall into the valley (the learning rate is near the limit of the steep walls), and once the gradient
 # norm falls under 100 clipping no longer acts and the path follows the valley towards the minimum.
@@ -1635,7 +1635,7 @@ SCHEDULES = {"constant": lambda lr0, e: lr0,
              "exponential (k = 0.05)": lambda lr0, e: exponential_decay(lr0, e, k=0.05),
              "1/t (k = 0.2)": lambda lr0, e: inverse_time_decay(lr0, e, k=0.2)}
 num_epochs = 20 if GRADING else 60
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), layout="constrained")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
 for name, schedule in SCHEDULES.items():
     ax1.plot(np.arange(num_epochs + 1), [schedule(0.1, e) for e in range(num_epochs + 1)], label=name)
     noise = np.random.default_rng(0)
@@ -1652,8 +1652,8 @@ for name, schedule in SCHEDULES.items():
 ax1.set(xlabel="epoch", ylabel="learning rate", title="Learning-rate schedules from 0.1")
 ax2.set(xlabel="epoch (10 steps)", ylabel="mean squared distance to the minimum",
         title="SGD with noisy gradients on a bowl")
-ax1.legend()
-ax2.legend()
+ax1.legend(fontsize=9)
+ax2.legend(fontsize=9)
 plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-schedules-plot"

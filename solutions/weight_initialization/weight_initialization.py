@@ -612,7 +612,9 @@ passed("test_activation_statistics_shapes")
 # ### 1. Activations of a 10-layer network, for every scheme
 # Ten fully connected layers of 256 units, no biases, the same random stream for every scheme (so the
 # weights of two schemes differ only by their scale), applied to 1000 digits: once with tanh after
-# every layer and once with ReLU.
+# every layer and once with ReLU. The histograms show four of the ten layers (1, 4, 7 and 10), so that
+# each panel is wide enough to read; the table printed above them and the line plots after them cover
+# every layer.
 
 # %% kind="readonly" grade_id="exp-setup"
 from cs231n_utils.data import load_digits
@@ -623,16 +625,17 @@ def relu(z):
     return np.maximum(z, 0.0)
 
 
-def activation_histograms(stats_by_scheme, hist_range, title, positive_only=False):
-    """One row per scheme, one column per layer: a histogram of the layer's activations (within
-    hist_range) with the mean and std that activation_statistics computed for the whole layer."""
+def activation_histograms(stats_by_scheme, hist_range, title, layers, positive_only=False):
+    """One row per scheme, one column per layer in `layers` (numbered from 1): a histogram of the
+    layer's activations (within hist_range) with the mean and std that activation_statistics
+    computed for the whole layer. 9 inches wide, so it fits a notebook column as drawn."""
     schemes = list(stats_by_scheme)
-    depth = len(stats_by_scheme[schemes[0]])
-    fig, axes = plt.subplots(len(schemes), depth, figsize=(1.9 * depth, 1.45 * len(schemes)),
+    fig, axes = plt.subplots(len(schemes), len(layers), figsize=(9, 0.8 + 1.3 * len(schemes)),
                              layout="constrained", sharex=True, squeeze=False)
     for r, scheme in enumerate(schemes):
-        for c, layer in enumerate(stats_by_scheme[scheme]):
+        for c, number in enumerate(layers):
             ax = axes[r, c]
+            layer = stats_by_scheme[scheme][number - 1]
             values = layer["activations"].ravel()
             if positive_only:
                 values = values[values > 0]
@@ -642,12 +645,12 @@ def activation_histograms(stats_by_scheme, hist_range, title, positive_only=Fals
             beyond = np.mean((values < hist_range[0]) | (values > hist_range[1])) if values.size else 0.0
             if beyond > 0.01:
                 text += f"\n{beyond:.0%} out of range"
-            ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=7,
+            ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=9,
                     bbox=dict(boxstyle="round", facecolor="white", alpha=0.8))
             ax.set_yticks([])
-            ax.tick_params(labelsize=7)
+            ax.tick_params(labelsize=9)
             if r == 0:
-                ax.set_title(f"layer {c + 1}", fontsize=9)
+                ax.set_title(f"layer {number}", fontsize=10)
         axes[r, 0].set_ylabel(scheme, fontsize=10)
     fig.suptitle(title)
     return fig
@@ -675,13 +678,14 @@ for act_name in ("tanh", "ReLU"):
     for scheme in INIT_SCHEMES:
         print(f"  {scheme:7s}", " ".join(f"{s['std']:8.2g}" for s in stats_by[act_name, scheme]))
 
-if not GRADING:  # 2 x 60 histograms take a few seconds to draw
+if not GRADING:  # 2 x 24 histograms take a few seconds to draw
+    shown = (1, 4, 7, 10)  # four of the ten layers, so that each panel is wide enough to read
     activation_histograms({scheme: stats_by["tanh", scheme] for scheme in INIT_SCHEMES}, (-1.0, 1.0),
-                          "tanh: the activations of layers 1 to 10, one row per scheme")
+                          "tanh: the activations of layers 1, 4, 7 and 10, one row per scheme", shown)
     plt.show()
     activation_histograms({scheme: stats_by["ReLU", scheme] for scheme in INIT_SCHEMES}, (0.0, 3.0),
-                          "ReLU: the positive activations of layers 1 to 10 (about half are exactly 0), "
-                          "one row per scheme", positive_only=True)
+                          "ReLU: the positive activations of layers 1, 4, 7 and 10\n"
+                          "(about half are exactly 0), one row per scheme", shown, positive_only=True)
     plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-histograms"
@@ -689,22 +693,32 @@ if not GRADING:  # 2 x 60 histograms take a few seconds to draw
 # falls about six-fold per layer, `large` piles everything up at -1 and +1 (saturated units, slope 0),
 # `xavier` and `glorot` narrow slowly (std 0.6 to 0.2) but stay bell-shaped and clear of the flat tails,
 # and `he` spreads out to a flat, partly saturated distribution. Under ReLU (second grid, every panel from
-# 0 to 3) `he` keeps the same shape in all ten layers, `xavier` and `glorot` slide towards 0 by a factor
-# of about 1.4 per layer, `small` is a spike at 0 from the second layer on, and `large` has left the
-# range (its std reaches $10^{10}$). `zeros` gives exact zeros everywhere, whatever the activation.
+# 0 to 3) `he` keeps the same shape in every layer, `xavier` and `glorot` slide towards 0 by a factor
+# of about 1.4 per layer, `small` is a spike at 0 (its std is 0.05 in the first layer already), and
+# `large` has left the range (its std reaches $10^{10}$). `zeros` gives exact zeros everywhere, whatever
+# the activation.
 #
-# The same numbers on one picture: the standard deviation of each layer's activations, on a log scale
-# (`zeros` is left out: its standard deviation is exactly 0).
+# The same numbers for all ten layers on one picture: the mean and the standard deviation of each
+# layer's activations, the standard deviations on a log scale (`zeros` is left out: its activations
+# are exactly 0).
 
 # %% kind="readonly" grade_id="exp-std-per-layer"
 if not GRADING:  # the numbers were printed above
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
-    for ax, act_name in zip(axes, ("tanh", "ReLU")):
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), layout="constrained", sharex=True)
+    for row, act_name in zip(axes, ("tanh", "ReLU")):
         for scheme in INIT_SCHEMES[1:]:
-            ax.semilogy(range(1, depth + 1), [s["std"] for s in stats_by[act_name, scheme]], "o-", label=scheme)
-        ax.set(xlabel="layer", ylabel="std of the activations",
-               title=f"{act_name}, {depth} layers of {width} units")
-        ax.legend(fontsize=8)
+            means = [s["mean"] for s in stats_by[act_name, scheme]]
+            row[0].plot(range(1, depth + 1), means, "o-", ms=4, label=scheme)
+            row[1].semilogy(range(1, depth + 1), [s["std"] for s in stats_by[act_name, scheme]], "o-", ms=4)
+        row[0].set(ylabel="mean of the activations", title=f"{act_name}: mean")
+        row[1].set(ylabel="std of the activations", title=f"{act_name}: standard deviation")
+    axes[0, 0].set_ylim(-1, 1)  # the range of tanh
+    axes[1, 0].set_yscale("log")  # ReLU's means are positive and change by orders of magnitude
+    for ax in axes[1]:
+        ax.set_xlabel("layer")
+        ax.set_xticks(range(1, depth + 1))
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right center", fontsize=10)
+    fig.suptitle(f"{depth} layers of {width} units, every layer")
     plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-std-per-layer"
@@ -713,6 +727,9 @@ if not GRADING:  # the numbers were printed above
 # is flat at about 1 under tanh (saturated) but climbs steadily under ReLU; the right scale for
 # each activation (`xavier`/`glorot` for tanh, `he` for ReLU) keeps the line nearly flat. Under tanh
 # even Xavier drifts down slowly (tanh is below the identity away from 0, so its gain is a little under 1).
+# The means (left) differ between the activations: tanh is zero-centered, so its mean stays at 0 for
+# every scheme, while ReLU's outputs are all positive and their mean follows the standard deviation,
+# shrinking or exploding with it.
 #
 # ### 2. Zero initialization: the units never become different
 # We train a network with one hidden layer of 50 tanh units on the digits, three times: all weights
