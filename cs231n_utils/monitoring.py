@@ -30,7 +30,8 @@ def layer_snapshot(model, X, y):
     """Per hidden layer, on the batch (X, y), without changing the model's parameters:
 
     - ``'activations'``: list of arrays (N, D_i), the activation outputs (before dropout);
-    - ``'gradients'``: list of arrays (N, D_i), the gradient of the loss at those outputs;
+    - ``'gradients'``: list of arrays (N, D_i), the gradient of the loss at the layer's
+      pre-activation (what reaches its weights and bias: 0 wherever a ReLU is off);
     - ``'W1'``: a copy of the first layer's weights, shape (input_dim, D_1).
 
     The loss is computed in train mode (as during training) with ``model.record_stats`` on;
@@ -48,7 +49,7 @@ def layer_snapshot(model, X, y):
     finally:
         model.record_stats = flag
     return {"activations": [s["activation"].copy() for s in stats],
-            "gradients": [s["dactivation"].copy() for s in stats],
+            "gradients": [s["daffine"].copy() for s in stats],
             "W1": model.params["W1"].copy()}
 
 

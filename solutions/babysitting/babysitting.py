@@ -731,7 +731,7 @@ check_scalar("dead_unit_fraction(a) for the 3 x 5 array a in this cell", dead_un
              mistakes={"dead entries counted per example: the fraction of ALL entries that are <= 0; a unit is dead "
                        "only if it is <= 0 for every example of the batch": 13 / 15,
                        "the fraction of entries equal to 0, per example instead of across the batch": 10 / 15,
-                       "the fraction of examples (rows) with no active unit: axis 1 instead of 0": 0.0,
+                       "the fraction of examples (rows) with no active unit: axis 1 instead of 0": 1 / 3,
                        "units inactive on SOME example counted as dead (np.any instead of np.all)": 1.0,
                        "only exact zeros count as inactive: a unit that is never positive is dead too (<= 0)": 0.4,
                        "the number of dead units instead of their fraction": 3.0},
@@ -791,6 +791,7 @@ passed("test_dead_unit_fraction_args")
 # %% kind="readonly" grade_id="exp-learning-rates"
 from cs231n_utils.data import load_digits
 from cs231n_utils.monitoring import mystery_runs, train_monitored
+from matplotlib.ticker import NullFormatter
 
 # Under nbgrader the experiments are skipped: they take half a minute and nothing in them is graded.
 RUN = not GRADING
@@ -829,6 +830,7 @@ if RUN:
         ax_acc.plot(epochs, run["val_acc_history"], "o-", color=color, ms=3, label=name)
     ax_loss.axhline(CHANCE, color="k", ls=":", lw=1, label="log 10 (chance)")
     ax_loss.set(xlabel="iteration", ylabel="training loss (log scale)", title="Loss per iteration")
+    ax_loss.yaxis.set_minor_formatter(NullFormatter())
     ax_acc.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1), title="Validation accuracy")
     ax_loss.legend(fontsize=9)
     ax_acc.legend(fontsize=9)
@@ -884,7 +886,7 @@ if RUN:
 # ### 3. The update/weight ratio per layer
 # Your `update_to_weight_ratio` for each weight matrix at every iteration, for the three runs of
 # experiment 1, on a log scale, with the rule of thumb $10^{-3}$ as a dotted line (the lines are
-# moving averages over 10 iterations).
+# moving averages over 10 iterations; a ratio of exactly 0, no step at all, is drawn at the bottom, -6).
 
 # %% kind="readonly" grade_id="exp-ratios"
 def smooth(values, window=10):
@@ -894,13 +896,11 @@ def smooth(values, window=10):
 
 
 def plot_log_ratios(ax, run):
-    """log10 of each weight matrix's update/weight ratio, smoothed; a ratio of 0 (no step at all) is left out."""
+    """log10 of each weight matrix's update/weight ratio, smoothed; a ratio of 0 (no step at all) is drawn at -6."""
     for layer, ratios in run["update_ratio_history"].items():
-        with np.errstate(divide="ignore"):
-            log_ratio = np.log10(np.asarray(ratios))
-        ax.plot(smooth(np.where(np.isfinite(log_ratio), log_ratio, np.nan)), lw=1.2, label=layer)
+        ax.plot(smooth(np.log10(np.maximum(ratios, 1e-6))), lw=1.2, label=layer)
     ax.axhline(-3, color="k", ls=":", lw=1)
-    ax.set(xlabel="iteration", ylim=(-6, 1))
+    ax.set(xlabel="iteration", ylim=(-6.2, 1))
 
 
 if RUN:
@@ -918,16 +918,18 @@ if RUN:
 # %% [markdown] kind="readonly" grade_id="md-ratios-notice"
 # **What to notice:** the three learning rates are three bands, one per order of magnitude of the
 # learning rate: around $10^{-4}$ for 0.001 (the weights hardly move: learning rate too low), around
-# $10^{-2}$ for 0.3, and near $10^{-1}$ at first for 3.0, where each step rewrites a tenth of the
-# weights, before the line drops out of the plot: the steps become exactly 0, a sign of dead units.
+# $10^{-2}$ for 0.3, and near $10^{0}$ at first for 3.0, where each step is as large as the weights
+# themselves, before the lines fall to the bottom: after a few iterations the steps are exactly 0, a
+# sign of dead units.
 # The ratio is a quick way to choose a learning rate before the loss curve says anything: aim for
 # $10^{-3}$ to $10^{-2}$ with SGD. The last layer (W3) has larger ratios than the others: each layer can
 # be judged on its own.
 #
 # ### 4. Activation and gradient histograms per layer, at the start and at the end
 # For the good run (learning rate 0.3) and for the run with 3.0: the activations of each hidden layer
-# on 200 validation digits, and the gradient of the loss with respect to them, before the first step
-# and after the last epoch. Your `dead_unit_fraction` is in the title of each activation panel; the
+# on 200 validation digits, and the gradient of the loss with respect to each layer's pre-activation
+# (what reaches the layer's weights; 0 wherever its ReLU is off), before the first step and after the
+# last epoch. Your `dead_unit_fraction` is in the title of each activation panel; the
 # histograms leave out the exact zeros, whose share is in the corner.
 
 # %% kind="readonly" grade_id="exp-histograms"
@@ -963,11 +965,11 @@ if RUN:
 
 # %% [markdown] kind="readonly" grade_id="md-histograms-notice"
 # **What to notice:** in the good run about half of the activations are 0 in both layers, as they
-# should be with ReLUs, yet almost no unit is dead; the activations spread out during training and the
-# gradients, large at the start when the loss is 2.3, become small at the end, when most training
-# digits are classified with confidence. With learning rate 3.0 nearly every unit of both layers is
-# dead at the end: every activation is exactly 0 (100% zeros), so every gradient reaching the first
-# layers' weights is 0, and no step can bring the units back. The explosion of experiment 1 pushed the
+# should be with ReLUs, yet fewer than one unit in ten is dead; the activations spread out during
+# training, and the gradients, spread out at the start when the loss is 2.3, concentrate near 0 at the
+# end, when most digits are classified with confidence. With learning rate 3.0 nearly every unit of
+# both layers is dead at the end: (almost) every activation is exactly 0, so every gradient that
+# reaches the hidden layers' weights is 0, and no step can bring the units back. The explosion of experiment 1 pushed the
 # pre-activations below 0 for every digit (large negative biases and weights), which is how a learning
 # rate that is too high can end in a loss stuck at exactly $\log 10$: with nothing active, the scores
 # are the last layer's biases, the same for every digit.
@@ -1007,7 +1009,7 @@ if RUN:
 
 # %% [markdown] kind="readonly" grade_id="md-weights-notice"
 # **What to notice:** on the left, the weights still look like the random noise they started as,
-# although the network classifies 96% of the validation digits: twenty epochs moved each weight by a
+# although the network classifies 97% of the validation digits: twenty epochs moved each weight by a
 # few percent of its initial size, and nothing ever changes the weights of the border pixels, which are
 # 0 in almost every digit (no gradient reaches them). On the right, small initial weights plus weight
 # decay leave only what the data asks for: smooth strokes and blobs, dark where a digit's ink argues
@@ -1034,6 +1036,7 @@ def show_run(name, run):
     ax_loss.axhline(CHANCE, color="k", ls=":", lw=1, label="log 10")
     ax_loss.axhline(3 * loss[0], color="C3", ls="--", lw=1, label="3 x first loss")
     ax_loss.set(xlabel="iteration", title=f"{name}: training loss")
+    ax_loss.yaxis.set_minor_formatter(NullFormatter())
     ax_loss.legend(fontsize=9)
     epochs = np.arange(1, len(run["train_acc_history"]) + 1)
     ax_acc.plot(epochs, run["train_acc_history"], "-", label="train")
@@ -1074,8 +1077,8 @@ if RUN:
 # initialization: the weights are far too large (here 6 times He, a standard deviation near 1).
 # Scores then have magnitudes in the hundreds, the softmax is saturated, and every confidently wrong
 # random prediction costs the score gap, not $\log C$. The run recovers (train about 99%), but
-# validation accuracy stays clearly below that of a well-initialized net (about 86% against 96%,
-# a 13-point gap): the early huge gradients and the large weights it keeps overfit and generalize
+# validation accuracy stays clearly below that of a well-initialized net (about 86% against 97%
+# in experiment 1; a 13-point train/validation gap): the early huge gradients and the large weights it keeps overfit and generalize
 # worse. Fix: He initialization (std $\sqrt{2/\text{fan\_in}}$) or small weights, and check that the
 # first loss is close to $\log C$.
 # ### END SOLUTION
@@ -1089,13 +1092,13 @@ if RUN:
 # ### BEGIN SOLUTION
 # The learning rate is far too high. The loss jumps above 3 times its start within a few iterations
 # (is_exploding fires there; a babysitter would stop the run and lower the learning rate by 10x),
-# the update/weight ratios start near $10^{-1}$ (each step rewrites a tenth of the weights), and then
+# the update/weight ratios start near $10^{-0.5}$ (each step a third of the size of the weights), and then
 # the run collapses: at the end nearly 100% of the units of both hidden layers are dead. The huge steps
 # pushed the weights and biases so that every pre-activation is negative for every digit; ReLU outputs
 # 0, so the scores are just the output biases, identical for every input. The best the network can do is
 # predict the class frequencies: loss $\log 10$ (the classes are balanced) and 10% accuracy. A dead
 # ReLU has zero gradient, so the weights of the hidden layers never change again (the update ratio of
-# W1 and W2 drops to 0, out of the log plot): more epochs cannot revive them. Fix: restart from a new
+# W1 and W2 drops to 0, the bottom of the plot): more epochs cannot revive them. Fix: restart from a new
 # initialization with a learning rate about 10 times lower (ratio near $10^{-3}$ to $10^{-2}$).
 # ### END SOLUTION
 
