@@ -798,7 +798,9 @@ check_array("M = zca_whiten(pca['mean'] + np.eye(D), pca, eps=0), the whitening 
             U @ np.diag(1 / np.sqrt(lam)) @ U.T, rtol=1e-7, atol=1e-9,
             mistakes={"not rotated back to the original axes: that is PCA whitening; ZCA then multiplies by "
                       "pca['components'].T": pca_whitening,
-                      "rotated back with pca['components'] instead of pca['components'].T": pca_whitening @ U},
+                      "rotated back with pca['components'] instead of pca['components'].T": pca_whitening @ U,
+                      "X centred with its own mean: use the training mean stored in pca['mean']":
+                          (np.eye(D) - 1 / D) @ U @ np.diag(1 / np.sqrt(lam)) @ U.T},
             hint="ZCA = (X - mean) @ U / np.sqrt(variances + eps) @ U.T: its whitening matrix "
                  "U diag(1/sqrt(variances + eps)) U.T is symmetric, which makes its output the whitening closest to "
                  "the centred data.")
