@@ -44,6 +44,8 @@ ALLOWED_ERRORS = [
     # offline) has no network, so the load fails. The figures are embedded and do not need them.
     (r"cdnjs\.cloudflare\.com", "nbconvert's HTML loads MathJax/require.js from a CDN; no network here"),
 ]
+# and what follows from it: formgrader's submission page then calls MathJax, which never loaded
+AFTER_CDN_FAILURE = [r"^uncaught: MathJax is not defined$"]
 
 
 def chromium() -> str | None:
@@ -256,8 +258,11 @@ class Browser:
 
     def errors(self) -> list[Message]:
         """Console errors that are not known noise (ALLOWED_ERRORS says why each is allowed)."""
-        return [m for m in self.messages if m.type == "error"
-                and not any(re.search(p, f"{m.text} {m.url}") for p, _ in ALLOWED_ERRORS)]
+        def allowed(m: Message) -> bool:
+            return any(re.search(p, f"{m.text} {m.url}") for p, _ in ALLOWED_ERRORS)
+        allowed_too = AFTER_CDN_FAILURE if any(m.type == "error" and allowed(m) for m in self.messages) else []
+        return [m for m in self.messages if m.type == "error" and not allowed(m)
+                and not any(re.search(p, m.text) for p in allowed_too)]
 
     def __exit__(self, kind, exc, tb) -> None:
         try:

@@ -18,6 +18,7 @@ import pytest
 
 from autograder import paths, selfcheck, source
 from browser import Browser, jupyter_lab, require_browser
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
 
@@ -175,5 +176,209 @@ def check_hint_on_top(text: str, expect: str) -> None:
 def check_validate_dialog(text: str, expect: str) -> None:
     """Validate reports every failing test cell: the mistake's hint, and the exercise still a stub."""
     assert text.count("The following cell failed") >= 2, f"the Validate dialog does not list both failures:\n{text}"
-    assert f"HintError: " in text and expect in text, f"the Validate dialog does not show the hint {expect!r}:\n{text}"
+    assert "HintError: " in text and expect in text, f"the Validate dialog does not show the hint {expect!r}:\n{text}"
     assert "Your code here" in text, f"the Validate dialog misses the untouched dropout_backward:\n{text}"
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. a self-learner runs a reference notebook
+
+def figures_expected(nb) -> int:
+    """The figures a notebook draws: one per plt.show() (the course's notebooks show each figure once)."""
+    return sum(c.source.count("plt.show()") for c in nb.cells if c.cell_type == "code")
+
+
+def wait_all_executed(page, code_cells: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    done = 0
+    while time.monotonic() < deadline:
+        prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        done = sum(bool(re.search(r"\[\d+\]", p)) for p in prompts)
+        if done == code_cells:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"Run All: {done} of {code_cells} code cells ran within {timeout:.0f} s")
+
+
+def rendered_images(page, selector: str) -> list[dict]:
+    """Every image under ``selector``: whether the browser decoded it, and its size."""
+    return page.eval_on_selector_all(selector, "els => els.map(e => ({complete: e.complete, "
+                                               "width: e.naturalWidth, height: e.naturalHeight}))")
+
+
+def test_reference_notebook_runs_top_to_bottom_with_every_figure(tmp_path, request):
+    name = "gradient_checking"   # the quickest reference notebook (about 3 s of computing)
+    shutil.copy(ROOT / "solutions" / name / f"{name}.ipynb", tmp_path)
+    nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    code_cells = sum(c.cell_type == "code" for c in nb.cells)
+    with jupyter_lab(tmp_path) as lab, Browser(request) as b:
+        page = b.page
+        open_notebook(b, lab, f"{name}.ipynb")
+        b.shot("opened")
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        wait_all_executed(page, code_cells)
+        lab.kernels_idle()
+        images = page.locator(f"{NOTEBOOK} .jp-OutputArea-output img")
+        for i in range(images.count()):
+            b.shot(f"figure-{i + 1}", images.nth(i))
+        errors = page.locator(f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0, "error output in the reference notebook:\n" + "\n".join(errors.all_inner_texts())
+        found = rendered_images(page, f"{NOTEBOOK} .jp-OutputArea-output img")
+        assert len(found) == figures_expected(nb), f"{len(found)} figures rendered, {figures_expected(nb)} drawn"
+        assert all(i["complete"] and i["width"] > 100 and i["height"] > 100 for i in found), found
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. an instructor grades a class
+
+DEMO = "dropout"
+DEMO_STUDENTS = ["correct", "correct-written", "blank", "partial", "mistakes-1"]
+
+
+@pytest.fixture(scope="module")
+def graded_demo(tmp_path_factory):
+    """A `course demo` class of dropout (without the hostile samples: they test the grader, not what
+    an instructor sees), five of its students graded into <tmp>/grading; (folder, CSV rows)."""
+    import csv
+
+    from autograder import demo
+    require_browser()
+    out = tmp_path_factory.mktemp("demo")
+    samples, box = demo.build(ROOT, DEMO, out, attacks=[])
+    rows, _ = demo.grade_class(ROOT, DEMO, out, samples, box, workers=2, quiet=True, progress=False,
+                               students=DEMO_STUDENTS)
+    assert all(ok for _, _, ok, _ in rows), demo.format_rows(rows)
+    with open(out / "grading" / f"grades_{DEMO}.csv", newline="") as f:
+        grades = {r["student_id"]: r for r in csv.DictReader(f)}
+    return out / "grading", grades
+
+
+def open_formgrader(page):
+    page.goto(page.url.split("/lab")[0] + "/lab")
+    page.wait_for_selector("#jp-main-dock-panel")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Formgrader$")).click()
+    return page.frame_locator("#formgrader-iframe iframe")
+
+
+def test_instructor_sees_the_class_in_formgrader(graded_demo, request):
+    grading, grades = graded_demo
+    with jupyter_lab(grading) as lab, Browser(request) as b:
+        page = b.page
+        page.goto(lab.url("lab"))
+        fg = open_formgrader(page)
+        assignment = fg.locator("#main-table tr", has_text=DEMO)
+        assignment.wait_for(timeout=60_000)     # "Loading, please wait..." until the gradebook answers
+        b.shot("manage-assignments")
+        assert str(len(grades)) in assignment.inner_text().split(), f"not {len(grades)} submissions: {assignment.inner_text()}"
+
+        fg.locator("a", has_text="Manage Students").click()
+        for student, row in grades.items():
+            cells = fg.locator("#main-table tr").filter(has=fg.locator(f"td.id[data-order='{student}']"))
+            cells.wait_for(timeout=30_000)
+            score = cells.locator("td.score").inner_text()
+            assert score == f"{float(row['score']):g} / {float(row['max_score']):g}", f"{student}: {score}, CSV {row}"
+        b.shot("manage-students")
+
+        fg.locator("a", has_text="Manual Grading").click()
+        fg.locator("#main-table a", has_text=DEMO).first.click()        # the assignment
+        fg.locator("#main-table a", has_text=DEMO).first.click()        # its notebook
+        submissions = fg.locator("#main-table tr", has_text="Submission #")
+        submissions.first.wait_for(timeout=30_000)
+        assert submissions.count() == len(grades), submissions.all_inner_texts()
+        manual = fg.locator("#main-table td.needs-manual-grade .glyphicon")
+        assert manual.count() == sum(r["status"] == "needs manual grading" for r in grades.values())
+        b.shot("submissions")
+        student = submissions.first.locator("a.name-shown").inner_text()
+        submissions.first.locator("a.name-hidden").click()
+        check_submission_page(b, page, fg, grades[student])
+
+        feedback = b.context.new_page()
+        student = "mistakes-1"
+        feedback.goto((grading / "feedback" / student / DEMO / f"{DEMO}.html").as_uri())
+        check_feedback_page(b, feedback, grades[student])
+
+
+TESTS = {"test_dropout_forward": 5, "test_dropout_validation": 2, "test_dropout_backward": 4}
+
+
+def check_submission_page(b: Browser, page, fg, row: dict) -> None:
+    """Formgrader's grading page of a submission: its notebook, each test cell with its points."""
+    frame = next(f for f in page.frames if "/formgrader/" in f.url)
+    frame.wait_for_url(re.compile("/formgrader/submissions/"), timeout=60_000)
+    panels = fg.locator(".nbgrader_cell")
+    panels.first.wait_for(timeout=60_000)
+    b.shot("submission")
+    for test, points in TESTS.items():
+        panel = panels.filter(has=fg.locator(".panel-heading", has_text=test))
+        assert panel.count() == 1, f"the grading page shows {test} {panel.count()} times"
+        assert f"/ {points:.1f}" in panel.locator(".panel-heading").inner_text()
+        # the autograded points show as the placeholder of the input (a manual grade would override them)
+        score = panel.locator("input.score")
+        expect(score).to_have_attribute("placeholder", re.compile(r"\d"), timeout=30_000)
+        shown = score.get_attribute("placeholder")
+        assert float(shown) == float(row[f"{test} ({points})"]), f"{test}: {shown} points shown, CSV {row}"
+    b.shot("submission-scores", show=panels.filter(has=fg.locator(".panel-heading", has_text="test_dropout_forward")))
+
+
+def hidden_test_lines(name: str) -> list[str]:
+    """The lines of the hidden tests in solutions/<name>/<name>.py that appear nowhere else in it."""
+    text = source.source_path(ROOT, name).read_text()
+    hidden = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, flags=re.S)
+    visible = re.sub(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS", "", text, flags=re.S)
+    lines = {line.strip() for block in hidden for line in block.splitlines()}
+    return sorted(line for line in lines if len(line) > 12 and line not in visible)
+
+
+def check_feedback_page(b: Browser, page, row: dict) -> None:
+    """The student's feedback: each test's score and message, and nothing of the hidden tests."""
+    page.wait_for_selector("text=test_dropout_forward")
+    text = page.locator("body").inner_text()
+    b.shot("feedback-top", page=page)
+    # its table of contents: one "Test cell (Score: x / y)" per test cell, in notebook order
+    scores = [(float(a), float(b)) for a, b in re.findall(r"Test cell \(Score: ([\d.]+) / ([\d.]+)\)", text)]
+    assert scores == [(float(row[f"{t} ({p})"]), p) for t, p in TESTS.items()], scores
+    failed = dict(part.split(": ", 1) for part in row["failed_tests"].split("; test_"))
+    for test, message in failed.items():
+        first = message.split("\n")[0][:70]
+        assert first in text, f"the feedback does not show the message of {test}: {first!r}"
+    assert "✓ test_dropout_validation passed" in text, "no passed line for the test cell that passed"
+    hint = page.locator("text=HintError").first
+    b.shot("feedback-hint", show=hint, page=page)
+    leaked = [line for line in hidden_test_lines(DEMO) if line in text]
+    assert not leaked, f"the feedback shows hidden tests: {leaked[:5]}"
+
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. a self-learner without Jupyter: the static site of `course solutions`
+
+def test_static_site_of_the_executed_solutions(tmp_path, request):
+    name = "gradient_checking"
+    out = tmp_path / "executed"
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "solutions", name, "--out", str(out)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    figures = figures_expected(nbformat.read(out / name / f"{name}.ipynb", as_version=4))
+    with Browser(request) as b:
+        page = b.page
+        page.goto((out / "index.html").as_uri())
+        entry = page.locator(f"li.assignment#{name}")
+        entry.wait_for(timeout=10_000)
+        b.shot("index")
+        assert page.locator("h1").inner_text() == "Training Neural Networks"
+        assert page.locator("li.assignment").count() == 1
+        assert re.search(rf"^01\s*Gradient checking\n.+\n{figures} figures · ran in \d+\.\d s · notebook$",
+                         entry.inner_text()), entry.inner_text()
+        entry.locator("a", has_text="Gradient checking").click()
+        page.wait_for_url(f"**/{name}/{name}.html")
+        images = page.locator("img[src^='data:image/png']")
+        images.first.wait_for(timeout=10_000)
+        for i in range(images.count()):
+            b.shot(f"figure-{i + 1}", images.nth(i))
+        found = rendered_images(page, "img[src^='data:image/png']")
+        assert len(found) == figures, f"{len(found)} figures embedded in the page, {figures} drawn"
+        assert all(i["complete"] and i["width"] > 100 and i["height"] > 100 for i in found), found
+        assert page.locator("img:not([src^='data:'])").count() == 0, "an image the page does not embed"
+        assert "Traceback" not in page.locator("body").inner_text()
