@@ -1,6 +1,7 @@
 """Seconds per notebook-submission: plain sequential `nbgrader autograde` vs `course grade`.
 
     python benchmarks/grade_speed.py [ASSIGNMENT ...] [--workers 2] [--compare REF] [--ordinary]
+                                     [--dask] [--nodes 20 --slots 16 --submissions 10000]
 
 For each assignment (default: all of them), the demo class (`course demo`'s samples: correct,
 blank, partial, mistakes, broken and hostile ones) is graded
@@ -11,6 +12,11 @@ blank, partial, mistakes, broken and hostile ones) is graded
 - course grade: `course grade --workers N` from nothing (the assignment template prepared untimed,
   as a later run finds it), including worker start, sandboxing, the trusted run of every test
   cell, feedback HTML and the CSV.
+- with ``--dask``: `course grade --cluster` on a local Dask cluster (a scheduler and ``--workers``
+  `dask worker` processes of one thread each, started here as an operator would), the same class;
+  then the gradebook's write rate (sqlite, and PostgreSQL when its server binaries are installed: a
+  throwaway server) and the main process's cost per result, and from these a projection of the wall
+  time to grade ``--submissions`` on ``--nodes`` machines of ``--slots`` grading slots each.
 - with ``--compare REF``: `course grade` as it was at git commit REF (a worktree of it), on the same
   class, e.g. the commit before the trusted tests, to see what they cost.
 
@@ -35,7 +41,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat  # noqa: E402
 
-from autograder import course_folder, demo, grade, paths, sandbox  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))   # the local Dask cluster, PostgreSQL
+from contextlib import ExitStack  # noqa: E402
+
+from autograder import course_folder, demo, grade, gradebook, merge, paths, sandbox  # noqa: E402
 from autograder.nbgrader_settings import nbgrader_config, render  # noqa: E402
 
 
@@ -99,6 +108,72 @@ def course_grade_at(ref: str, assignment: str, class_dir: Path, out: Path, worke
     return seconds, n
 
 
+def course_grade_dask(assignment: str, class_dir: Path, out: Path, address: str, box: str) -> tuple[float, int]:
+    state = out / grade.STATE
+    state.mkdir(parents=True)
+    course_folder.build_template(paths.ROOT, assignment, state)
+    opts = grade.Options(assignment, class_dir, out=out, cluster=address, quiet=True, progress=False,
+                         limits=sandbox.Limits(**demo.DEMO_LIMITS), sandbox=box)
+    start = time.perf_counter()
+    report = grade.grade(opts)
+    return time.perf_counter() - start, len(report.graded_now)
+
+
+# --------------------------------------------------------------------------------------------------
+# what the main process pays per result, and the projection
+
+def write_seconds(db_url: str, graded: Path, a: str, scratch: Path, writes: int = 60) -> float:
+    """Seconds per gradebook write of one result (as the run does it: under the writer lock)."""
+    template = next((graded / grade.STATE).glob(f"template-{a}-*"))
+    course_folder.prepare(scratch, a, template, template.name.rsplit("-", 1)[1], db_url, sandbox.Limits())
+    url = course_folder.db_url_of(scratch, db_url)
+    results = list(merge.load_results(graded, a).values())
+    start = time.perf_counter()
+    for i in range(writes):
+        with gradebook.writer_lock(url):
+            merge.record_in_gradebook(url, results[i % len(results)])
+    return (time.perf_counter() - start) / writes
+
+
+def files_seconds(graded: Path, a: str, scratch: Path) -> float:
+    """Seconds per result to put its files in place and write its result JSON (the commit point)."""
+    results = list(merge.load_results(graded, a).values())
+    start = time.perf_counter()
+    for r in results:
+        r.autograded = r.autograded and str(graded / r.autograded)
+        r.feedback = r.feedback and str(graded / r.feedback)
+        merge.commit(scratch, r, None)
+    return (time.perf_counter() - start) / len(results)
+
+
+def main_process_costs(graded: Path, a: str, tmp: Path) -> dict[str, float]:
+    costs = {"sqlite": write_seconds(None, graded, a, tmp / "sqlite"), "files": files_seconds(graded, a, tmp / "files")}
+    import pg_server
+    if not pg_server.missing_reason():
+        with pg_server.PgServer.start() as pg:
+            costs["postgresql"] = write_seconds(pg.create_database("rate"), graded, a, tmp / "postgresql")
+    print("main process per result: " + ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in costs.items()))
+    return costs
+
+
+def projection(worker_seconds: float, costs: dict[str, float], nodes: int, slots: int, n: int) -> str:
+    """The wall time to grade ``n`` submissions on ``nodes`` x ``slots``, from the measured costs."""
+    db = "postgresql" if "postgresql" in costs else "sqlite"
+    grading = n * worker_seconds / (nodes * slots)
+    main = n * (costs[db] + costs["files"])
+    limit = ("the main process (one gradebook writer: each result's write and files, in turn)" if main > grading
+             else "the grading itself (the cluster's cores); the main process would keep up")
+    return "\n".join([
+        f"projection: {n} submissions on {nodes} nodes x {slots} slots ({nodes * slots} at once), {db} gradebook",
+        f"  grading: {n} x {worker_seconds:.2f} worker-s (measured: s/sub on the local cluster x its workers) "
+        f"/ {nodes * slots} slots = {grading / 60:.1f} min",
+        f"  main process: {n} x ({1000 * costs[db]:.0f} ms gradebook write + {1000 * costs['files']:.0f} ms files) "
+        f"= {main / 60:.1f} min, overlapping the grading",
+        f"  => about {max(grading, main) / 60:.1f} min; limited by {limit}. Not counted: Dask's own overhead "
+        "(about 1 ms of scheduler time per task), start-up of the workers, and a slower class than the demo's.",
+    ])
+
+
 def bench(a: str, args, box, tmp: Path) -> dict[str, float]:
     template = course_folder.build_template(paths.ROOT, a, tmp / a / "state")[0]
     release = nbformat.read(template / "release" / a / f"{a}.ipynb", as_version=4)
@@ -117,6 +192,10 @@ def bench(a: str, args, box, tmp: Path) -> dict[str, float]:
     row = {"plain": plain / n, "ours": ours / m}
     line = (f"   plain nbgrader {plain / n:5.2f} s/sub   course grade --workers {args.workers} {ours / m:5.2f} s/sub "
             f"({plain / ours:4.2f}x faster)")
+    if args.dask_address:
+        remote, k = course_grade_dask(a, folder, tmp / a / "dask", args.dask_address, box.mode)
+        row["dask"] = remote / k
+        line += f"   --cluster (local Dask, {args.workers} workers) {remote / k:5.2f} s/sub"
     if args.compare:
         old, k = course_grade_at(args.compare, a, folder, tmp / a / "old", args.workers, box.mode, tmp / "worktrees")
         row["old"] = old / k
@@ -132,19 +211,34 @@ def main() -> None:
     parser.add_argument("--compare", metavar="REF", help="also time course grade at this git commit")
     parser.add_argument("--ordinary", action="store_true", help="only submissions that run into no limit")
     parser.add_argument("--sandbox", default=None, help="auto (default), bwrap or none")
+    parser.add_argument("--dask", action="store_true", help="also grade on a local Dask cluster; the projection")
+    parser.add_argument("--nodes", type=int, default=20, help="projection: machines in the cluster (default 20)")
+    parser.add_argument("--slots", type=int, default=16, help="projection: grading slots per machine (default 16)")
+    parser.add_argument("--submissions", type=int, default=10000, help="projection: submissions (default 10000)")
     args = parser.parse_args()
     box = sandbox.choose(args.sandbox)
     print(f"{os.cpu_count()} cores; sandbox {box.mode}")
-    with tempfile.TemporaryDirectory(prefix="grade-speed-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grade-speed-") as tmp, ExitStack() as stack:
+        args.dask_address = ""
+        if args.dask:
+            from dask_cluster import LocalDask
+            args.dask_address = stack.enter_context(LocalDask.start(Path(tmp) / "dask", workers=args.workers)).address
         rows = {a: bench(a, args, box, Path(tmp)) for a in args.assignments or paths.assignments()}
         if args.compare:
             subprocess.run(["git", "worktree", "prune"], cwd=paths.ROOT, capture_output=True)
+        if args.dask:
+            first = (args.assignments or paths.assignments())[0]
+            costs = main_process_costs(Path(tmp) / first / "ours", first, Path(tmp) / "rates")
     mean = {k: sum(r[k] for r in rows.values()) / len(rows) for k in next(iter(rows.values()))}
     summary = f"mean over {len(rows)} assignments: plain {mean['plain']:.2f} s/sub, course grade {mean['ours']:.2f} " \
               f"s/sub ({mean['plain'] / mean['ours']:.2f}x faster)"
     if "old" in mean:
         summary += f", at {args.compare[:10]} {mean['old']:.2f} s/sub (now {100 * mean['ours'] / mean['old'] - 100:+.0f} %)"
+    if "dask" in mean:
+        summary += f", --cluster {mean['dask']:.2f} s/sub"
     print(summary)
+    if args.dask:
+        print(projection(mean["dask"] * args.workers, costs, args.nodes, args.slots, args.submissions))
 
 
 if __name__ == "__main__":

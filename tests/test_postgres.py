@@ -50,6 +50,7 @@ def both(pg, klass, tmp_path_factory):
     return lite, _grade(klass, tmp / "postgres", db_url=url.replace("+psycopg", ""))   # plain postgresql://
 
 
+@pytest.mark.slow
 def test_postgres_gradebook_equals_sqlite_cell_by_cell(both):
     lite, pgrun = both
     assert pgrun.db_url.startswith("postgresql+psycopg://")   # psycopg 3 chosen for a plain postgresql:// URL
@@ -69,6 +70,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_formgrader_reads_the_postgres_gradebook(both):
     """A Jupyter server with nbgrader's formgrader, started in the grading folder (so configured by the
     nbgrader_config.py `course grade` wrote), lists every submission with its score from PostgreSQL."""
@@ -98,6 +100,7 @@ def _get_json(url: str, server: subprocess.Popen, seconds: float = 90):
     raise AssertionError(f"formgrader did not answer: {server.stderr.read().decode()[-2000:] if server.poll() else ''}")
 
 
+@pytest.mark.slow
 def test_rebuilding_a_postgres_gradebook_repairs_it_in_place(both, tmp_path):
     """Damage recovery on a server: no file to set aside; the assignment and every stored result of the
     folder are written again, the grades are as before."""
@@ -124,6 +127,7 @@ def _course(*args, **popen):
                             stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
 
 
+@pytest.mark.slow
 def test_two_runs_on_two_assignments_at_once_into_one_database(pg, klass, tmp_path):
     url = pg.create_database("two_at_once")
     other = small_class.write(tmp_path / "dropout", small_class.notebooks(B, tmp_path / "state"), B)
@@ -144,6 +148,7 @@ def test_two_runs_on_two_assignments_at_once_into_one_database(pg, klass, tmp_pa
             assert {s.assignment.name for s in gb.find_student(student).submissions} == {A, B}
 
 
+@pytest.mark.slow
 def test_killed_run_into_postgres_is_finished_by_running_again(pg, klass, tmp_path):
     url = pg.create_database("killed")
     out = tmp_path / "out"
