@@ -1097,8 +1097,8 @@ if RUN:
 # pushed the weights and biases so that every pre-activation is negative for every digit; ReLU outputs
 # 0, so the scores are just the output biases, identical for every input. The best the network can do is
 # predict the class frequencies: loss $\log 10$ (the classes are balanced) and 10% accuracy. A dead
-# ReLU has zero gradient, so the weights of the hidden layers never change again (the update ratio of
-# W1 and W2 drops to 0, the bottom of the plot): more epochs cannot revive them. Fix: restart from a new
+# ReLU has zero gradient, and with every hidden output at 0 no weight matrix gets a gradient any more
+# (the update ratios of W1, W2 and W3 drop to 0, the bottom of the plot): more epochs cannot revive them. Fix: restart from a new
 # initialization with a learning rate about 10 times lower (ratio near $10^{-3}$ to $10^{-2}$).
 # ### END SOLUTION
 
