@@ -71,8 +71,9 @@ def test_the_rendered_config_file_sets_exactly_the_config(tmp_path):
 
 
 def test_releasing_ignores_sources_grading_keeps_a_students_python_files(tmp_path):
-    assert "*.py" in nbgrader_config(tmp_path).CourseDirectory.ignore
-    assert "*.py" not in nbgrader_config(tmp_path, limits=sandbox.Limits()).CourseDirectory.ignore
+    assert "*" in nbgrader_config(tmp_path).CourseDirectory.ignore  # the release holds only the notebook
+    grading = nbgrader_config(tmp_path, limits=sandbox.Limits()).CourseDirectory.ignore
+    assert "*" not in grading and "*.py" not in grading
 
 
 # -- the leak check --------------------------------------------------------------------------------
