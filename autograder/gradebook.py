@@ -70,8 +70,10 @@ def normalize_url(url: str) -> str:
         parsed = make_url(url)
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        parsed.get_dialect()  # the driver must be importable here
+        parsed.get_dialect().import_dbapi()  # the driver must be importable here
         _ = parsed.port
+        if parsed.drivername.startswith("sqlite"):
+            return url  # as given: rendering would percent-encode the file's path
     except ModuleNotFoundError as exc:
         raise BadDatabaseURL(f"--db {mask(url)}: the database driver is not installed ({exc.name}); "
                              "for PostgreSQL: pip install -e '.[postgres]'") from None

@@ -186,3 +186,14 @@ def test_bad_and_unreachable_database_urls_are_clear_errors(klass, tmp_path):
                           str(tmp_path / "o4"), "--db", f"postgresql://teacher:s3cret@127.0.0.1:{port}/grades"],
                          cwd=paths.ROOT, env=paths.tool_env(), capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "teacher:***@" in res.stderr and "s3cret" not in res.stderr, res.stderr
+
+
+def test_database_urls_get_psycopg_and_masked_passwords():
+    assert gradebook.normalize_url("postgresql://t:pw@h:5432/g") == "postgresql+psycopg://t:pw@h:5432/g"
+    assert gradebook.normalize_url("postgres://t@h/g") == "postgresql+psycopg://t@h/g"
+    assert gradebook.normalize_url("sqlite:////tmp/a b/é.db") == "sqlite:////tmp/a b/é.db"   # untouched
+    assert gradebook.mask("postgresql://t:pw@h:5432/g") == "postgresql://t:***@h:5432/g"
+    assert gradebook.mask("not a url://t:pw@h") == "not a url://t:***@h"
+    with pytest.raises(gradebook.BadDatabaseURL, match=r"--db postgresql\+psycopg2://t:\*\*\*@h/g: the database "
+                                                       r"driver is not installed \(psycopg2\)"):
+        gradebook.normalize_url("postgresql+psycopg2://t:pw@h/g")
