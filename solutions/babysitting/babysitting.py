@@ -323,12 +323,12 @@ check_array("a second call with the same seed", again, losses, rtol=0, atol=0,
 y4 = y % 4
 losses = as_losses("initial_losses(X, y % 4, 4, [0.0, 2.0], hidden_dims=[30, 20], weight_scale=0.05, rng=3)",
                    initial_losses(X, y4, 4, [0.0, 2.0], hidden_dims=[30, 20], weight_scale=0.05, rng=3), 2)
-check_scalar("the loss for reg = 0 with 4 classes (weight_scale=0.05)", losses[0], np.log(4), rtol=0, atol=5e-3,
-             hint="The network has num_classes outputs; at chance its loss is log(num_classes).")
 n_weights = 64 * 30 + 30 * 20 + 20 * 4
 check_scalar("(loss(2) - loss(0)) / 2 for hidden_dims=[30, 20], weight_scale=0.05", (losses[1] - losses[0]) / 2,
              0.5 * 0.05 ** 2 * n_weights, rtol=0.07, atol=0,
              hint="Use hidden_dims and weight_scale as given: weights of std weight_scale in every layer.")
+check_scalar("the loss for reg = 0 with 4 classes (weight_scale=0.05)", losses[0], np.log(4), rtol=0, atol=5e-3,
+             hint="The network has num_classes outputs; at chance its loss is log(num_classes).")
 # weights that are too large: the loss at chance is far exceeded
 losses = as_losses("initial_losses(X, y, 10, [0.0], weight_scale=1.0, rng=4)",
                    initial_losses(X, y, 10, [0.0], weight_scale=1.0, rng=4), 1)
@@ -540,16 +540,18 @@ rng = np.random.default_rng(800)
 w = rng.standard_normal((4, 5))
 update = 1e-3 * rng.standard_normal((4, 5))
 w_before, update_before = w.copy(), update.copy()
-ratio = update_to_weight_ratio(w, update)
 expected = np.sqrt(np.sum(update ** 2)) / np.sqrt(np.sum(w ** 2))
+ratio = update_to_weight_ratio(w, update)
 check_scalar("update_to_weight_ratio(w, update) for w of shape (4, 5)", ratio, expected, rtol=1e-10, atol=0,
              mistakes={"the ratio inverted: ||w|| / ||update||": 1 / expected,
                        "squared norms: ||update||**2 / ||w||**2 (take the square roots)": expected ** 2,
-                       "the mean of the entry-wise ratios |update / w|": np.mean(np.abs(update / w)),
-                       "the ratio of the sums of absolute values (L1 norms)": np.sum(np.abs(update)) / np.sum(np.abs(w)),
-                       "the ratio of the largest absolute entries": np.max(np.abs(update)) / np.max(np.abs(w)),
+                       "the mean of the entry-wise ratios |update / w|": np.mean(np.abs(update_before / w_before)),
+                       "the ratio of the sums of absolute values (L1 norms)":
+                           np.sum(np.abs(update_before)) / np.sum(np.abs(w_before)),
+                       "the ratio of the largest absolute entries":
+                           np.max(np.abs(update_before)) / np.max(np.abs(w_before)),
                        "dividing by the norm of the weights AFTER the update (w + update)":
-                           np.linalg.norm(update) / np.linalg.norm(w + update)},
+                           np.linalg.norm(update_before) / np.linalg.norm(w_before + update_before)},
              hint="ratio = sqrt(sum(update**2)) / sqrt(sum(w**2)) over all entries of the arrays.")
 check_array("w after update_to_weight_ratio", w, w_before, rtol=0, atol=0,
             hint="update_to_weight_ratio must not change w.")
