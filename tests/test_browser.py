@@ -192,7 +192,8 @@ def wait_all_executed(page, code_cells: int, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     done = 0
     while time.monotonic() < deadline:
-        prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        # text_content, not inner_text: JupyterLab skips rendering cells out of view (content-visibility)
+        prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt").all_text_contents()
         done = sum(bool(re.search(r"\[\d+\]", p)) for p in prompts)
         if done == code_cells:
             return
@@ -223,7 +224,7 @@ def test_reference_notebook_runs_top_to_bottom_with_every_figure(tmp_path, reque
         for i in range(images.count()):
             b.shot(f"figure-{i + 1}", images.nth(i))
         errors = page.locator(f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-        assert errors.count() == 0, "error output in the reference notebook:\n" + "\n".join(errors.all_inner_texts())
+        assert errors.count() == 0, "error output in the reference notebook:\n" + "\n".join(errors.all_text_contents())
         found = rendered_images(page, f"{NOTEBOOK} .jp-OutputArea-output img")
         assert len(found) == figures_expected(nb), f"{len(found)} figures rendered, {figures_expected(nb)} drawn"
         assert all(i["complete"] and i["width"] > 100 and i["height"] > 100 for i in found), found
