@@ -70,8 +70,8 @@
 #   outside it: move the range out past that edge before narrowing it;
 # - a run whose loss has grown well above its first value (more than 3 times, by a common rule of
 #   thumb) or become NaN has **diverged**: abort it at once, give it the worst score, and spend the
-#   time on other trials. In a coarse search over several decades of learning rates, a good share of
-#   the trials diverge.
+#   time on other trials. In a coarse search over several decades of learning rates, the largest ones
+#   diverge, and a diverging run shows itself within a few steps.
 #
 # ## Conventions in this notebook
 # Everything a search handles is plain data (dicts, lists, tuples of numbers and strings):
@@ -142,7 +142,7 @@ def sample_log_uniform(low, high, size, rng):
 
 
 # %% kind="tests" grade_id="test_sample_log_uniform" points=4
-import numpy as np
+import numpy as np  # noqa: F811 (test cells also run on their own)
 from cs231n_utils.testing import HintError, check_array, check_scalar, passed
 
 
@@ -865,7 +865,7 @@ def on_border(trials, name, space, fraction=0.1):
 
 
 # %% kind="tests" grade_id="test_on_border" points=3
-import copy
+import copy  # noqa: F811 (test cells also run on their own)
 
 import numpy as np
 from cs231n_utils.testing import HintError, passed
@@ -1156,7 +1156,8 @@ def show_search(trials, space, label):
         print(f"  learning_rate {t['params']['learning_rate']:9.3g}  reg {t['params']['reg']:9.3g}  "
               f"val {t['val_score']:.3f}  train {t['train_score']:.3f}")
     for name in space:
-        print(f"  best {name} on the border of {space[name][1:]}? {on_border(trials, name, space)}")
+        low, high = space[name][1:]
+        print(f"  best {name} on the border of [{low:.3g}, {high:.3g}]? {on_border(trials, name, space)}")
 
 # %% [markdown] kind="readonly" grade_id="md-coarse"
 # **Round 1, coarse.** A range of four decades for the learning rate, $[10^{-6}, 10^{-2}]$ (a range you
@@ -1186,8 +1187,15 @@ print(f"steps run in round 2: {steps_run} of {len(round2) * ITER_COARSE} "
       f"({1 - steps_run / (len(round2) * ITER_COARSE):.0%} saved by aborting diverged runs)")
 
 # %% [markdown] kind="readonly" grade_id="md-fine"
+# **What to notice:** the best learning rates now lie well inside the range, around 0.3 to 1, and the two
+# largest ones (above 3) diverged: `should_abort` stopped them after a few steps. `on_border` now
+# flags `reg`: its best value sits at the bottom of its range. Is the optimum below $10^{-5}$? The
+# scatter below shows why not: below about $10^{-2}$ the regularization barely changes anything here,
+# so among many nearly equal scores the best one lands anywhere, the border included. A border
+# warning is a prompt to look at the trials, not an order to move.
+#
 # **Round 3, fine.** `refine_range` narrows both ranges to the span of the five best trials of rounds 1
-# and 2 together, and the runs are longer (500 steps).
+# and 2 together, and the runs are longer (300 steps).
 
 # %% kind="readonly" grade_id="exp-fine"
 coarse_trials = round1 + round2
@@ -1203,6 +1211,7 @@ if not GRADING:
     fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
     rounds = [(round1, space1, "o", "round 1"), (round2, space2, "s", "round 2"), (round3, space3, "^", "round 3")]
     for ax, shown in zip(axes, (rounds, rounds[2:])):
+        any_aborted = False
         for trials, space, marker, label in shown:
             lr = np.array([t["params"]["learning_rate"] for t in trials])
             reg = np.array([t["params"]["reg"] for t in trials])
@@ -1212,7 +1221,9 @@ if not GRADING:
                                 edgecolors="black", linewidths=0.4, s=40)
             ax.scatter([], [], marker=marker, color="lightgray", edgecolors="black", linewidths=0.4, s=40, label=label)
             ax.scatter(lr[~ok], reg[~ok], marker="x", color="red", s=30)
-        ax.scatter([], [], marker="x", color="red", s=30, label="aborted")
+            any_aborted = any_aborted or bool(np.any(~ok))
+        if any_aborted:
+            ax.scatter([], [], marker="x", color="red", s=30, label="aborted")
         ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="reg")
         ax.xaxis.set_minor_formatter(plt.NullFormatter())
         ax.yaxis.set_minor_formatter(plt.NullFormatter())
@@ -1221,19 +1232,22 @@ if not GRADING:
     axes[0].set_title("Coarse (rounds 1, 2), and the refined box")
     axes[0].legend(loc="lower left", fontsize=9)
     axes[1].set(xlim=space3["learning_rate"][1:], ylim=space3["reg"][1:])
+    axes[1].xaxis.set_minor_locator(plt.matplotlib.ticker.LogLocator(subs=(2.0, 5.0)))
+    axes[1].xaxis.set_minor_formatter(plt.FormatStrFormatter("%g"))
     axes[1].legend(loc="lower left", fontsize=9)
     axes[1].set_title("Fine (round 3), inside the box")
     fig.colorbar(points, ax=axes, label="validation accuracy (below 0.5 shown as 0.5)", shrink=0.9)
     plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-scatter-notice"
-# **What to notice:** in the coarse scatter the colour changes along the learning-rate axis and
-# hardly along `reg` until `reg` exceeds about $10^{-1}$: the learning rate is the important parameter
-# here, and small regularization strengths are all alike (that is why their best values can fall
-# anywhere below $10^{-2}$). The learning rates of round 1 rise to good accuracies only at its right edge;
-# round 2 continues the trend, then the runs above about 1 to 2 diverge (red crosses, aborted within a
-# few steps). The fine round inside the box scores nearly the same everywhere: several hundredths
-# of accuracy separate its trials, about the noise of a 300-image validation set (one image is 0.33%).
+# **What to notice:** in the coarse scatter the colour changes along the learning-rate axis, and along
+# `reg` only where `reg` exceeds about $10^{-1}$ (dark points at the top): the learning rate is the
+# important parameter here, and small regularization strengths are all alike. The learning rates of
+# round 1 reach good accuracies only at its right edge; round 2 continues the trend up to a plateau
+# between about 0.1 and 1, and the two largest rates diverged (red crosses). The refined box is narrow
+# in the learning rate and tall in `reg`, which the search found unimportant. Inside it (right), the fine
+# round scores nearly the same everywhere: a point or two of accuracy separates its trials, about
+# the noise of a 300-image validation set (one image is 0.33%).
 #
 # ### 3. What the early abort did
 # The loss curves of the round-2 trials: each curve stops at the step where your `should_abort` saw the
@@ -1267,12 +1281,14 @@ print(f"aborted trials: round 1 {sum(t['aborted'] for t in round1)}, round 2 {su
       f"{[t['iterations'] for t in coarse_trials + round3 if t['aborted']]}")
 
 # %% [markdown] kind="readonly" grade_id="md-abort-notice"
-# **What to notice:** a diverging run shows itself within a handful of steps (its loss shoots up by
-# orders of magnitude), so the early abort costs almost nothing and skips the rest of its 200 steps.
-# Runs with a learning rate just below the divergence limit are noisy but their loss stays below the
-# line, and they are kept. On the right, the accuracy climbs with the learning rate over four decades
-# and falls off a cliff where the runs diverge; the fine round (triangles) sits on the plateau just
-# before the cliff.
+# **What to notice:** the two diverging runs (the yellow curves, the largest learning rates) cross the
+# dotted line within a few steps, and the early abort skips the rest of their 200 steps. The curves
+# that fall to a hundredth of their first loss and then stay flat are runs with a large `reg`: their
+# first loss is mostly the penalty, which training removes by shrinking the weights to almost nothing,
+# and their accuracy is at chance (the points near 0.1 on the right). The 3x rule does not catch that
+# failure; the validation score does. On the right, the accuracy climbs with the learning rate over
+# four decades to a plateau from about 0.1 to 1, and the fine round (triangles) sits on it: the
+# marginal of the important parameter, read off the trials of the search.
 #
 # ### 4. The test set, once
 # The search is over: the best trial of the fine round is our model. Its validation accuracy was
