@@ -419,8 +419,9 @@ passed("test_early_stopping")
 # parameters, whose arrays the update rule changes in place (`w -= lr * dw`) or replaces
 # (`params[k] = w - lr * dw`) between the calls of `step`. That dict is borrowed from another
 # `EarlyStopping` (its `best_params`), so that it lives where your class runs: when the grader runs
-# these tests from its own process, the arrays then change in place between calls as they would in
-# your own training loop.
+# these tests from its own process, the arrays then change in place as they would in your own
+# training loop. (The grader's copy of a changed array reaches your kernel with the next call that
+# receives it; the last `lender.step` is that call.)
 
 # %% kind="tests" grade_id="test_early_stopping_copy" points=2
 import numpy as np
@@ -436,25 +437,25 @@ if not (isinstance(params, dict) and set(params) == {"W1", "b1"} and np.shape(pa
 params["W1"][...] = 1.0
 params["b1"][...] = 1.0
 stopper = EarlyStopping(patience=3)
-stopper.step(1.0, params)                   # epoch 0, the best: W1 and b1 all 1.0
+stopper.step(2.0, params)                   # epoch 0: W1 and b1 all 1.0
 params["W1"] -= 0.25                        # the update rule changes W1 in place...
 params["b1"] = params["b1"] - 0.25          # ...and replaces b1 by a new array
-stopper.step(2.0, params)                   # epoch 1, worse
-params["W1"] -= 0.25
+stopper.step(1.0, params)                   # epoch 1, the best: W1 and b1 all 0.75
+params["W1"] -= 0.25                        # training goes on: W1 and b1 now 0.5
 params["b1"] = params["b1"] - 0.25
-stopper.step(3.0, params)                   # epoch 2, worse: params now hold 0.5
+lender.step(1.0, params)                    # (hands the changed arrays over to your kernel; stopper is not called)
 copy_hint = ("best_params must be a deep copy, new arrays in a new dict: {k: v.copy() for k, v in params.items()} or "
              "copy.deepcopy(params). best_params = params keeps a second name for the live dict, and dict(params) "
              "or params.copy() a new dict of the same arrays, which the update rule keeps changing in place.")
 best = stopper.best_params
 if not (isinstance(best, dict) and set(best) == {"W1", "b1"}):
     raise HintError(f"best_params should be a dict with the keys 'W1' and 'b1'; got {best!r}")
-check_array("best_params['W1'] (the best epoch had W1 = 1.0; W1 was then changed in place to 0.5)", best["W1"],
-            np.ones((3, 4)), rtol=0, atol=0,
+check_array("best_params['W1'] (the best epoch had W1 = 0.75; W1 was then changed in place to 0.5)", best["W1"],
+            np.full((3, 4), 0.75), rtol=0, atol=0,
             mistakes={"best_params shares its arrays with the live params (best_params = params, dict(params) or "
                       "params.copy()): copy every array": np.full((3, 4), 0.5)}, hint=copy_hint)
-check_array("best_params['b1'] (the best epoch had b1 = 1.0; b1 was then replaced by new arrays)", best["b1"],
-            np.ones(4), rtol=0, atol=0,
+check_array("best_params['b1'] (the best epoch had b1 = 0.75; b1 was then replaced by a new array)", best["b1"],
+            np.full(4, 0.75), rtol=0, atol=0,
             mistakes={"best_params is the live dict itself (best_params = params): copy it, and every array in it":
                       np.full(4, 0.5)}, hint=copy_hint)
 passed("test_early_stopping_copy")
@@ -548,7 +549,11 @@ check_ensemble(probs, "ensemble_predict(probabilities of shape (3, 4, 3))")
 rng = np.random.default_rng(1010)
 probs = rng.dirichlet(np.full(10, 0.3), size=(5, 60))
 check_ensemble(probs, "ensemble_predict(probabilities of shape (5, 60, 10))")
-check_ensemble(probs[:1], "ensemble_predict(probabilities of shape (1, 60, 10)), one model")
+try:
+    check_ensemble(probs[:1], "ensemble_predict(probabilities of shape (1, 60, 10)), one model")
+except ValueError as exc:
+    raise HintError(f"ensemble_predict refused probabilities of shape (1, 60, 10) with ValueError ({exc}): one model "
+                    "(M = 1) is a valid ensemble, whose mean is that model's probabilities (do not np.squeeze).") from None
 probs = rng.dirichlet(np.ones(4), size=(7, 2))
 check_ensemble(probs, "ensemble_predict(probabilities of shape (7, 2, 4))")
 ### END HIDDEN TESTS
