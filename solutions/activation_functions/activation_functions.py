@@ -1095,8 +1095,8 @@ ax1.set(xlabel="learning rate of the single step", ylabel="fraction of dead hidd
 ax2.plot(np.sort(before_step), ".-", label="after training")
 ax2.plot(np.sort(after_step), ".-", label="after one step of learning rate 30")
 ax2.set(xlabel="hidden unit (sorted by how often it fires)", ylabel="fraction of training examples active",
-        title="How often each unit fires\n(0 = dead)")
-ax2.legend(loc="upper left")
+        title="How often each unit fires\n(0 = dead)", ylim=(-0.03, 1.4), yticks=np.linspace(0, 1, 6))
+ax2.legend(loc="upper left")  # above the curves
 plt.show()
 
 if not GRADING:  # keep training after the large step: do the dead units come back?

@@ -783,14 +783,14 @@ for name, init in inits.items():
           f"weights {spread:.1e} (weights of size up to {np.max(np.abs(W1)):.2g})")
 
 if not GRADING:
-    fig = plt.figure(figsize=(13, 6), layout="constrained")
-    left, right = fig.subfigures(1, 2, width_ratios=[1, 1.5])
-    ax = left.subplots()
+    fig = plt.figure(figsize=(9, 7.5), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.15])
+    ax = top.subplots()
     for name, history in losses.items():
         ax.plot(history, label=name)
     ax.set(xlabel="iteration", ylabel="training loss", title="Training a 64-50-10 tanh network")
     ax.legend()
-    grid = right.subplots(3, 8)
+    grid = bottom.subplots(3, 8)
     for row, (name, W1) in zip(grid, first_layers.items()):
         limit = max(np.max(np.abs(W1)), 1e-12)
         for j, ax in enumerate(row):
@@ -799,7 +799,7 @@ if not GRADING:
             ax.set_yticks([])
             if j == 0:
                 ax.set_ylabel(name, fontsize=9)
-    right.suptitle("Incoming weights of hidden units 1 to 8 after training (blue < 0 < red)")
+    bottom.suptitle("Incoming weights of hidden units 1 to 8 after training (blue < 0 < red)")
     plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-symmetry"
@@ -850,19 +850,20 @@ for bias in (0.0, 0.01, 0.1):
           f"{np.mean(histories[bias][-10:]):.3f}, validation accuracy {accuracy:.3f}")
 
 if not GRADING:
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
+    fig, axes = plt.subplot_mosaic([["firing", "spread"], ["loss", "loss"]], figsize=(9, 7),
+                                   layout="constrained")
     for label, (firing, stds) in per_layer.items():
         style = "o-" if label.startswith("he") else "s--"
-        axes[0].plot(range(1, depth + 1), firing, style, label=label)
-        axes[1].semilogy(range(1, depth + 1), stds, style, label=label)
-    axes[0].set(xlabel="layer", ylabel="fraction of activations > 0", ylim=(0, 1.05),
-                title="How often the units fire")
-    axes[1].set(xlabel="layer", ylabel="std of the activations", title="Spread of the activations")
-    axes[0].legend(fontsize=8)
+        axes["firing"].plot(range(1, depth + 1), firing, style, label=label)
+        axes["spread"].semilogy(range(1, depth + 1), stds, style, label=label)
+    axes["firing"].set(xlabel="layer", ylabel="fraction of activations > 0", ylim=(0, 1.05),
+                       title="How often the units fire")
+    axes["spread"].set(xlabel="layer", ylabel="std of the activations", title="Spread of the activations")
+    axes["firing"].legend(fontsize=9)
     for bias, history in histories.items():
-        axes[2].plot(history, label=f"bias {bias:g}")
-    axes[2].set(xlabel="iteration", ylabel="training loss", title="Training with He weights")
-    axes[2].legend(fontsize=8)
+        axes["loss"].plot(history, label=f"bias {bias:g}")
+    axes["loss"].set(xlabel="iteration", ylabel="training loss", title="Training with He weights")
+    axes["loss"].legend(fontsize=9)
     plt.show()
 
 # %% [markdown] kind="readonly" grade_id="md-bias"
