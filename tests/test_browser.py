@@ -262,11 +262,13 @@ def graded_demo(tmp_path_factory):
 
 
 def open_formgrader(page):
-    page.goto(page.url.split("/lab")[0] + "/lab")
+    """Nbgrader > Formgrader, as an instructor opens it; (its frame locator, its frame)."""
     page.wait_for_selector("#jp-main-dock-panel")
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Formgrader$")).click()
-    return page.frame_locator("#formgrader-iframe iframe")
+    fg = page.frame_locator("#formgrader-iframe iframe")
+    fg.locator("body").wait_for()
+    return fg, next(f for f in page.frames if "/formgrader" in f.url)
 
 
 def test_instructor_sees_the_class_in_formgrader(graded_demo, request):
@@ -274,11 +276,12 @@ def test_instructor_sees_the_class_in_formgrader(graded_demo, request):
     with jupyter_lab(grading) as lab, Browser(request) as b:
         page = b.page
         page.goto(lab.url("lab"))
-        fg = open_formgrader(page)
+        fg, frame = open_formgrader(page)
         assignment = fg.locator("#main-table tr", has_text=DEMO)
         assignment.wait_for(timeout=60_000)     # "Loading, please wait..." until the gradebook answers
         b.shot("manage-assignments")
-        assert str(len(grades)) in assignment.inner_text().split(), f"not {len(grades)} submissions: {assignment.inner_text()}"
+        submitted = assignment.locator("td").nth(8).inner_text()       # the "# Submissions" column
+        assert submitted == str(len(grades)), f"{submitted} submissions, {len(grades)} graded"
 
         fg.locator("a", has_text="Manage Students").click()
         for student, row in grades.items():
@@ -289,8 +292,11 @@ def test_instructor_sees_the_class_in_formgrader(graded_demo, request):
         b.shot("manage-students")
 
         fg.locator("a", has_text="Manual Grading").click()
+        frame.wait_for_url("**/formgrader/gradebook")
         fg.locator("#main-table a", has_text=DEMO).first.click()        # the assignment
+        frame.wait_for_url(f"**/formgrader/gradebook/{DEMO}")
         fg.locator("#main-table a", has_text=DEMO).first.click()        # its notebook
+        frame.wait_for_url(f"**/formgrader/gradebook/{DEMO}/{DEMO}")
         submissions = fg.locator("#main-table tr", has_text="Submission #")
         submissions.first.wait_for(timeout=30_000)
         assert submissions.count() == len(grades), submissions.all_inner_texts()
@@ -299,7 +305,7 @@ def test_instructor_sees_the_class_in_formgrader(graded_demo, request):
         b.shot("submissions")
         student = submissions.first.locator("a.name-shown").inner_text()
         submissions.first.locator("a.name-hidden").click()
-        check_submission_page(b, page, fg, grades[student])
+        check_submission_page(b, frame, fg, grades[student])
 
         feedback = b.context.new_page()
         student = "mistakes-1"
@@ -310,9 +316,8 @@ def test_instructor_sees_the_class_in_formgrader(graded_demo, request):
 TESTS = {"test_dropout_forward": 5, "test_dropout_validation": 2, "test_dropout_backward": 4}
 
 
-def check_submission_page(b: Browser, page, fg, row: dict) -> None:
+def check_submission_page(b: Browser, frame, fg, row: dict) -> None:
     """Formgrader's grading page of a submission: its notebook, each test cell with its points."""
-    frame = next(f for f in page.frames if "/formgrader/" in f.url)
     frame.wait_for_url(re.compile("/formgrader/submissions/"), timeout=60_000)
     panels = fg.locator(".nbgrader_cell")
     panels.first.wait_for(timeout=60_000)
