@@ -8,6 +8,7 @@
     course grade      NAME SUBMISSIONS [--out DIR] [--workers N] [--student ID] ...
                                              grade a class: gradebook, feedback, grades CSV (sandboxed, parallel)
     course demo       [NAME] [--out DIR]     build a sample class (correct, blank, mistakes, hostile) and grade it
+    course lab        [FOLDER]               JupyterLab on FOLDER (default: .), notebooks open unmodified
 """
 from __future__ import annotations
 
@@ -131,6 +132,19 @@ def cmd_demo(args) -> int:
     return demo.main(args.root, args.assignment, Path(args.out), args.workers, args.sandbox)
 
 
+def cmd_lab(args) -> int:
+    import os
+    from . import lab
+    folder = Path(args.folder).resolve()
+    if not folder.is_dir():
+        print(f"course lab: FOLDER {args.folder!r} is not a folder", file=sys.stderr)
+        return 2
+    cmd = lab.lab_command(folder, port=args.port, browser=not args.no_browser)
+    env = dict(os.environ)  # not tool_env: its MPLBACKEND=Agg would hide the figures
+    env["PATH"] = os.path.dirname(cmd[0]) + os.pathsep + env.get("PATH", "")  # alembic, the kernel
+    os.execve(cmd[0], cmd, env)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -183,6 +197,12 @@ def main(argv=None) -> int:
     d.add_argument("--workers", type=int, default=0, help="workers (default: number of cores)")
     d.add_argument("--sandbox", choices=["auto", "bwrap", "none"], default=None)
     d.set_defaults(func=cmd_demo)
+    lab_parser = sub.add_parser("lab", help="JupyterLab with the course's settings (notebooks open unmodified)")
+    lab_parser.add_argument("folder", nargs="?", default=".", metavar="FOLDER",
+                            help="folder to open (default: the current one), e.g. notebooks/")
+    lab_parser.add_argument("--port", type=int, help="port (default: Jupyter's, 8888 or the next free one)")
+    lab_parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab_parser.set_defaults(func=cmd_lab)
     args = parser.parse_args(argv)
     args.root = args.root.resolve()
     return args.func(args)
