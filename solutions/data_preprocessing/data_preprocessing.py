@@ -547,7 +547,6 @@ def pca_transform(X, pca):
     Inputs:
     - X: float array of shape (M, D), any split. Not modified.
     - pca: a dict from pca_fit (on the training split), with 'mean' (D,) and 'components' (D, k).
-      Not modified.
 
     Returns (X - pca['mean']) @ pca['components'], shape (M, k): X is centred with the training mean
     stored in pca, never with its own.
