@@ -142,6 +142,7 @@ def cmd_lab(args) -> int:
     cmd = lab.lab_command(folder, port=args.port, browser=not args.no_browser)
     env = dict(os.environ)  # not tool_env: its MPLBACKEND=Agg would hide the figures
     env["PATH"] = os.path.dirname(cmd[0]) + os.pathsep + env.get("PATH", "")  # alembic, the kernel
+    os.chdir(folder)  # nbgrader reads the nbgrader_config.py of the folder it starts in
     os.execve(cmd[0], cmd, env)
 
 
