@@ -902,7 +902,7 @@ if not GRADING:
 # **What to notice:** zero-centering only **moves** the cloud to the origin; normalizing then
 # **squeezes** each axis to variance 1, but the cloud stays tilted: the two features are still
 # correlated (covariance 0.86). PCA **rotates** it so that its axes of largest and smallest spread (the
-# arrow is the first one) become the coordinate axes: the covariance drops to 0 and the variances are
+# arrows in the centred panel, two standard deviations long) become the coordinate axes: the covariance drops to 0 and the variances are
 # the eigenvalues, about 4 and 0.24. PCA whitening then **rescales** both axes to variance 1: a round
 # cloud, still turned by 30 degrees. ZCA whitening is round too, but rotated back: the colours sit where
 # they were in the centred panel, and every point has moved as little as a whitening allows. The test
@@ -943,9 +943,10 @@ if not GRADING:
 
 # %% [markdown] kind="readonly" grade_id="md-components-notice"
 # **What to notice:** the mean digit is a blurry ring, the average of all ten classes: zero-centering
-# subtracts it from every image. The first components are smooth, large-scale patterns that tell classes
-# apart (ink in the middle versus on the sides, top versus bottom: a 0 against a 1, a 6 against a 9);
-# later components have finer and finer detail, and carry less and less variance.
+# subtracts it from every image. The first components are large-scale patterns, blobs of positive and
+# negative weight over whole regions of the image (more ink here and less there than the average digit:
+# the ways in which the classes differ most); later components show finer and finer detail and carry
+# less and less variance.
 #
 # ### 3. How many components? The explained variance
 # On the left, the variance $\lambda_j$ of each component (log scale); on the right the share of the
@@ -1129,7 +1130,7 @@ if not GRADING:
 
 # %% [markdown] kind="readonly" grade_id="md-training-notice"
 # **What to notice:** at the same learning rate (left), the network trained on normalized inputs reaches
-# a given training loss several times faster than on raw pixels, and the whitened inputs land in
+# a given training loss about three times sooner than on raw pixels, and the whitened inputs land in
 # between, close to the normalized ones after a few epochs. Zero-centering alone changes little here:
 # the pixels are between 0 and 1 and the hidden layer has biases that can absorb an offset. On the
 # right, every learning rate tells the same story: raw and centred pixels need a learning rate several
