@@ -63,8 +63,8 @@ def _test_line(tb):
     if not cells:
         return ""
     frame = cells[0]
+    # the whole line, never shortened: the grader hides a hidden test's line from feedback by its text
     code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-    code = code if len(code) <= 120 else code[:117] + "..."
     return f"at line {frame.lineno} of this test cell: {code}"
 
 
