@@ -326,6 +326,7 @@ def _finish(opts: Options, book: GradebookKeeper, graded_now: list[str], skipped
     rows = book.rows(sorted(results))
     csv_path, report_path = opts.out / f"grades_{a}.csv", opts.out / f"report_{a}.html"
     points = source.points_by_cell(source.instructor_notebook(opts.root, a))
+    book.close()
     outputs.write_csv(csv_path, results, rows, points)
     class_report.write(report_path, a, results, rows, points)
     seconds = time.monotonic() - start

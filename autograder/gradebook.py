@@ -87,10 +87,16 @@ def is_server(url: str) -> bool:
     return not url.startswith("sqlite")
 
 
+_ENGINES: dict[str, object] = {}
+
+
 def _server_engine(url: str):
+    """One engine per server URL in this process: the writer lock's connection is reused."""
     from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-    return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": REACH_SECONDS})
+    if url not in _ENGINES:
+        _ENGINES[url] = create_engine(url, pool_size=1, pool_pre_ping=True,
+                                      connect_args={"connect_timeout": REACH_SECONDS})
+    return _ENGINES[url]
 
 
 def check_reachable(url: str) -> None:
@@ -138,6 +144,7 @@ class GradebookKeeper:
     say: Callable[[str], None] = print
     db_url: str = ""
     rebuilt: list[str] = field(default_factory=list)   # why, each time it was rebuilt
+    _book: object = field(default=None, repr=False)     # the nbgrader Gradebook kept open for the writes
 
     def open(self) -> GradebookKeeper:
         self.db_url = self._guard(lambda: self._prepare(), "preparing the gradebook", write=True)
@@ -148,8 +155,25 @@ class GradebookKeeper:
                                      self.limits)
 
     def record(self, result: GradeResult) -> None:
-        self._guard(lambda: merge.record_in_gradebook(self.db_url, result), f"recording {result.student}",
-                    write=True)
+        self._guard(lambda: merge.record_in_gradebook(self.db_url, result, self._gradebook()),
+                    f"recording {result.student}", write=True)
+
+    def _gradebook(self):
+        """nbgrader's Gradebook, opened once: opening one (engine, table checks) costs more than a write."""
+        from nbgrader.api import Gradebook
+
+        from .paths import COURSE_ID
+        if self._book is None:
+            self._book = Gradebook(self.db_url, COURSE_ID)
+        return self._book
+
+    def close(self) -> None:
+        if self._book is not None:
+            try:
+                self._book.close()
+            except Exception:  # noqa: BLE001 - a damaged or vanished database: nothing left to close
+                pass
+            self._book = None
 
     def rows(self, students: list[str]) -> dict[str, outputs.GradebookRow]:
         return self._guard(lambda: outputs.gradebook_rows(self.db_url, self.assignment, students),
@@ -166,6 +190,7 @@ class GradebookKeeper:
         try:
             return self._attempt(action, write)
         except _damage_errors() as exc:
+            self.close()  # its session is in a failed transaction, or on a file about to be set aside
             self._unless_unreachable(exc)
             why = f"the gradebook failed while {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
             with writer_lock(self._url()):
@@ -173,6 +198,7 @@ class GradebookKeeper:
         try:
             return self._attempt(action, write)
         except _damage_errors() as exc:
+            self.close()
             self._unless_unreachable(exc)
             raise GradebookLost(f"the gradebook failed again after it was rebuilt, while {what}: {exc}") from exc
 

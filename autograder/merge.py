@@ -52,13 +52,17 @@ def _timestamp(result: GradeResult):
         return None
 
 
-def record_in_gradebook(db_url: str, result: GradeResult) -> None:
+def record_in_gradebook(db_url: str, result: GradeResult, gb=None) -> None:
     """The result's scores and comments in the gradebook; a failed one is flagged for manual grading
-    so formgrader lists it. Manual grades already given are kept."""
+    so formgrader lists it. Manual grades already given are kept. ``gb``: an open nbgrader Gradebook
+    of ``db_url`` to use (opening one costs more than the write itself on a database server)."""
     from nbgrader.api import Gradebook
+    if gb is None:
+        with Gradebook(db_url, COURSE_ID) as gb:
+            return record_in_gradebook(db_url, result, gb)
     a, s = result.assignment, result.student
     timestamp = _timestamp(result)
-    with warnings.catch_warnings(), Gradebook(db_url, COURSE_ID) as gb:
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from nbgrader's own queries
         gb.update_or_create_student(s)
         gb.update_or_create_submission(a, s, **({"timestamp": timestamp} if timestamp is not None else {}))

@@ -125,14 +125,15 @@ def course_grade_dask(assignment: str, class_dir: Path, out: Path, address: str,
 def write_seconds(db_url: str, graded: Path, a: str, scratch: Path, writes: int = 60) -> float:
     """Seconds per gradebook write of one result (as the run does it: under the writer lock)."""
     template = next((graded / grade.STATE).glob(f"template-{a}-*"))
-    course_folder.prepare(scratch, a, template, template.name.rsplit("-", 1)[1], db_url, sandbox.Limits())
-    url = course_folder.db_url_of(scratch, db_url)
+    keeper = gradebook.GradebookKeeper(scratch, a, template, template.name.rsplit("-", 1)[1], db_url,
+                                       sandbox.Limits()).open()
     results = list(merge.load_results(graded, a).values())
     start = time.perf_counter()
     for i in range(writes):
-        with gradebook.writer_lock(url):
-            merge.record_in_gradebook(url, results[i % len(results)])
-    return (time.perf_counter() - start) / writes
+        keeper.record(results[i % len(results)])
+    seconds = (time.perf_counter() - start) / writes
+    keeper.close()
+    return seconds
 
 
 def files_seconds(graded: Path, a: str, scratch: Path) -> float:
