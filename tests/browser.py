@@ -129,7 +129,9 @@ def _lab_command(port: int, root: Path) -> list[str]:
     # the venv's jupyter by its path, as someone who did not activate the venv runs it (issue 12, 5)
     cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip", "127.0.0.1",
            "--port", str(port), "--IdentityProvider.token=", "--ServerApp.password=",
-           f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False"]
+           f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+           # what `course lab` runs: notebooks read with the kernel's language_info open unmodified
+           "--ServerApp.contents_manager_class=autograder.lab.CourseContentsManager"]
     return cmd + (["--allow-root"] if os.geteuid() == 0 else [])
 
 

@@ -108,7 +108,7 @@ def test_student_fills_in_an_exercise_and_validates(tmp_path, request):
         open_notebook(b, lab, f"{name}.ipynb")
         b.shot("opened")
         assert page.locator(f"{NOTEBOOK} .jp-RenderedHTMLCommon table").count() >= 1, "the lesson's table"
-        dirty, only_language_info = opened_clean(page, tmp_path / f"{name}.ipynb", nb)
+        dirty, _ = opened_clean(page, tmp_path / f"{name}.ipynb", nb)
 
         run_cell(page, imports)
         run_cell(page, answer)                # the stub as released
@@ -139,11 +139,6 @@ def test_student_fills_in_an_exercise_and_validates(tmp_path, request):
         b.shot("validate-dialog")
         (b.folder / "validate-dialog.txt").write_text(dialog.inner_text())
         check_validate_dialog(dialog.inner_text(), wrong.expect)
-    if dirty and only_language_info:
-        # JupyterLab replaces metadata.language_info with the running kernel's, which names the exact
-        # Python version (3.11.7): a committed notebook cannot match every student's Python. Known,
-        # reported; strict again (delete this branch) once the course has a way around it.
-        pytest.xfail(dirty)
     assert not dirty, dirty
 
 
