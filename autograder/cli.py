@@ -2,7 +2,7 @@
 
     course build      [NAME ...] [--check]   solutions/<a>/<a>.py -> solutions/<a>/<a>.ipynb
     course release    [NAME ...] [--check]   student notebooks in notebooks/ via nbgrader
-    course solutions  [NAME ...] [--out DIR] run the reference notebooks, write .ipynb and .html
+    course solutions  [NAME ...] [--out DIR] run the reference notebooks: <a>/<a>-solution.ipynb, .html, index.html
     course selfcheck  [NAME ...]             the mutation suite: mistakes caught, correct answers accepted
     course list                              the assignments and their points
     course grade      NAME SUBMISSIONS [--out DIR] [--workers N] [--student ID] ...
@@ -77,9 +77,10 @@ def cmd_solutions(args) -> int:
             failed += 1
             continue
         site.record_run(nb, seconds)
-        nbformat.write(nb, out / f"{name}.ipynb")
-        (out / f"{name}.html").write_text(to_html(nb))
-        print(f"{name}: executed in {seconds:.1f} s -> {(out / name).relative_to(out_root.parent)}.ipynb / .html")
+        stem = out / site.solution_stem(name)
+        nbformat.write(nb, stem.with_suffix(".ipynb"))
+        stem.with_suffix(".html").write_text(to_html(nb))
+        print(f"{name}: executed in {seconds:.1f} s -> {stem.relative_to(out_root.parent)}.ipynb / .html")
     if out_root.is_dir():  # the index lists every executed assignment in the folder, from earlier runs too
         print(f"index of the executed notebooks (open it in a browser): {site.write_index(out_root, site.course_title(args.root))}")
     return 1 if failed else 0

@@ -1,6 +1,6 @@
 """A small static site over the executed reference notebooks, for self-learners without Jupyter.
 
-``course solutions`` writes ``<out>/<a>/<a>.ipynb`` and ``<a>.html`` for every assignment it runs
+``course solutions`` writes ``<out>/<a>/<a>-solution.ipynb`` and ``.html`` for every assignment it runs
 (nbconvert's HTML embeds every figure as a ``data:image/png`` URI, so a page is one file), then
 :func:`write_index` writes ``<out>/index.html``: the course title and one entry per executed
 assignment (number, title, a one-line description from the notebook's first heading and paragraph,
@@ -36,7 +36,13 @@ class Entry:
 
     @property
     def link(self) -> str:
-        return f"{quote(self.name)}/{quote(self.name)}.html"
+        return f"{quote(self.name)}/{quote(solution_stem(self.name))}.html"
+
+
+def solution_stem(name: str) -> str:
+    """The file name (without suffix) of an executed reference notebook: not the student's
+    ``<a>.ipynb``, so that JupyterLab's tabs of the two differ."""
+    return f"{name}-solution"
 
 
 def record_run(nb: nbformat.NotebookNode, seconds: float) -> None:
@@ -73,7 +79,7 @@ def _figures(nb: nbformat.NotebookNode) -> int:
 def entry(folder: Path) -> Entry | None:
     """The index entry of an executed assignment folder ``<out>/<a>``; None without its page."""
     name = folder.name
-    notebook, page = folder / f"{name}.ipynb", folder / f"{name}.html"
+    notebook, page = folder / f"{solution_stem(name)}.ipynb", folder / f"{solution_stem(name)}.html"
     if not (notebook.is_file() and page.is_file()):
         return None
     nb = nbformat.read(notebook, as_version=4)
@@ -127,7 +133,7 @@ def _item(e: Entry) -> str:
     runtime = "run time unknown" if e.seconds is None else f"ran in {e.seconds:.1f} s"
     return ITEM.substitute(anchor=esc(e.name), number=esc(e.number), link=esc(e.link), title=esc(e.title),
                            description=esc(e.description), figures=f"{e.figures} figure{'s' * (e.figures != 1)}",
-                           runtime=runtime, notebook=esc(f"{quote(e.name)}/{quote(e.name)}.ipynb"))
+                           runtime=runtime, notebook=esc(f"{quote(e.name)}/{quote(solution_stem(e.name))}.ipynb"))
 
 
 def render_index(items: list[Entry], title: str = DEFAULT_TITLE) -> str:

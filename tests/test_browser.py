@@ -378,7 +378,7 @@ def test_static_site_of_the_executed_solutions(tmp_path, request):
         assert re.search(rf"^01\s*Gradient checking\n.+\n{figures} figures · ran in \d+\.\d s · notebook$",
                          entry.inner_text()), entry.inner_text()
         entry.locator("a", has_text="Gradient checking").click()
-        page.wait_for_url(f"**/{name}/{name}.html")
+        page.wait_for_url(f"**/{name}/{name}-solution.html")
         images = page.locator("img[src^='data:image/png']")
         images.first.wait_for(timeout=10_000)
         for i in range(images.count()):

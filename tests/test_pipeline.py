@@ -174,9 +174,10 @@ def test_jupyter_finds_alembic_without_an_activated_venv(tmp_path):
 def test_course_solutions_writes_executed_notebook_and_html(tmp_path, capsys):
     from autograder import cli
     assert cli.main(["solutions", "gradient_checking", "--out", str(tmp_path)]) == 0
-    executed = nbformat.read(tmp_path / "gradient_checking" / "gradient_checking.ipynb", as_version=4)
+    # not gradient_checking.ipynb: in JupyterLab the solution's tab must differ from the student's
+    executed = nbformat.read(tmp_path / "gradient_checking" / "gradient_checking-solution.ipynb", as_version=4)
     assert any("image/png" in o.get("data", {}) for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    html = (tmp_path / "gradient_checking" / "gradient_checking.html").read_text()
+    html = (tmp_path / "gradient_checking" / "gradient_checking-solution.html").read_text()
     assert "<html" in html.lower() and "data:image/png;base64" in html
     assert "executed in" in capsys.readouterr().out
 

@@ -10,7 +10,7 @@ PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAW
 
 
 def executed_folder(out, name, heading, paragraph, figures, seconds=None, page=True, more="## A section"):
-    """A folder as `course solutions` leaves it: <name>/<name>.ipynb (+ .html)."""
+    """A folder as `course solutions` leaves it: <name>/<name>-solution.ipynb (+ .html)."""
     nb = v4.new_notebook()
     nb.cells.append(v4.new_markdown_cell(f"{heading}\n\n{paragraph}\n\nMore text.\n\n{more}"))
     plot = v4.new_code_cell("plt.show()")
@@ -20,9 +20,9 @@ def executed_folder(out, name, heading, paragraph, figures, seconds=None, page=T
         site.record_run(nb, seconds)
     folder = out / name
     folder.mkdir(parents=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
+    nbformat.write(nb, folder / f"{name}-solution.ipynb")
     if page:
-        (folder / f"{name}.html").write_text("<html>the executed notebook</html>")
+        (folder / f"{name}-solution.html").write_text("<html>the executed notebook</html>")
 
 
 class Links(HTMLParser):
@@ -58,8 +58,9 @@ def test_index_lists_each_executed_assignment_in_order(tmp_path):
     page = parse(site.write_index(tmp_path, "Training Neural Networks"))
     text = " ".join(" ".join(page.text).split())
     assert page.items == ["gradient_checking", "dropout"]            # by number; half_done has no page
-    assert page.links == ["gradient_checking/gradient_checking.html", "gradient_checking/gradient_checking.ipynb",
-                          "dropout/dropout.html", "dropout/dropout.ipynb"]
+    assert page.links == ["gradient_checking/gradient_checking-solution.html",
+                          "gradient_checking/gradient_checking-solution.ipynb",
+                          "dropout/dropout-solution.html", "dropout/dropout-solution.ipynb"]
     assert "Training Neural Networks" in text
     assert "01 Gradient checking Backprop is easy to get wrong." in text
     assert "06 Dropout A large net can memorize it." in text and "More follows" not in text  # one sentence
@@ -71,7 +72,7 @@ def test_index_escapes_what_the_notebooks_say(tmp_path):
     raw = site.write_index(tmp_path).read_text()
     assert "<script>" not in raw and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in raw
     assert "x &lt; y &amp; &quot;z&quot;." in raw
-    assert parse(tmp_path / "index.html").links[0] == "a%20b%26c/a%20b%26c.html"   # a real URL path
+    assert parse(tmp_path / "index.html").links[0] == "a%20b%26c/a%20b%26c-solution.html"   # a real URL path
     assert "run time unknown" in raw and "0 figures" in raw
 
 
