@@ -366,7 +366,7 @@ def test_static_site_of_the_executed_solutions(tmp_path, request):
     run = subprocess.run([sys.executable, "-m", "autograder.cli", "solutions", name, "--out", str(out)],
                          capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
-    figures = figures_expected(nbformat.read(out / name / f"{name}.ipynb", as_version=4))
+    figures = figures_expected(nbformat.read(out / name / f"{name}-solution.ipynb", as_version=4))
     with Browser(request) as b:
         page = b.page
         page.goto((out / "index.html").as_uri())
