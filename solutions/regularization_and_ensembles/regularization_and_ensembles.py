@@ -829,24 +829,25 @@ test_acc_last = np.mean(model.predict(X_test) == y_test)
 model.params = {k: v.copy() for k, v in stopper.best_params.items()}
 test_acc_best = np.mean(model.predict(X_test) == y_test)
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-epochs = np.arange(len(curves["val loss"]))
-for ax, kind in zip(axes, ("loss", "acc")):
-    ax.plot(epochs, curves[f"train {kind}"], label="train (given labels)")
-    ax.plot(epochs, curves[f"val {kind}"], label="validation")
-    ax.axvline(best, color="C2", ls="--", label=f"best epoch kept ({best})")
-    if stopped_at is not None:
-        ax.axvline(stopped_at, color="C3", ls=":", label=f"early stop ({stopped_at})")
-    ax.axvline(lowest, color="gray", lw=0.8, label=f"lowest val loss ({lowest})")
-    ax.set(xlabel="epoch", ylabel="cross-entropy" if kind == "loss" else "accuracy")
-    ax.legend(fontsize=9)
-axes[0].plot(best, curves["val loss"][best], "o", color="C2")
-axes[0].set_title("Loss")
-axes[1].set_title("Accuracy")
-plt.show()
+if not GRADING:  # the figures take a few seconds to draw; the numbers are printed below
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    epochs = np.arange(len(curves["val loss"]))
+    for ax, kind in zip(axes, ("loss", "acc")):
+        ax.plot(epochs, curves[f"train {kind}"], label="train (given labels)")
+        ax.plot(epochs, curves[f"val {kind}"], label="validation")
+        ax.axvline(best, color="C2", ls="--", label=f"best epoch kept ({best})")
+        if stopped_at is not None:
+            ax.axvline(stopped_at, color="C3", ls=":", label=f"early stop ({stopped_at})")
+        ax.axvline(lowest, color="gray", lw=0.8, label=f"lowest val loss ({lowest})")
+        ax.set(xlabel="epoch", ylabel="cross-entropy" if kind == "loss" else "accuracy")
+        ax.legend(fontsize=9)
+    axes[0].plot(best, curves["val loss"][best], "o", color="C2")
+    axes[0].set_title("Loss")
+    axes[1].set_title("Accuracy")
+    plt.show()
 print(f"early stopping stops after epoch {stopped_at} and keeps epoch {best} (validation loss {stopper.best_loss:.3f}); "
-      f"the lowest validation loss of all {len(epochs)} epochs is {min(curves['val loss']):.3f}, at epoch {lowest}")
-print(f"test accuracy with the parameters early stopping kept {test_acc_best:.3f}, after all {len(epochs)} epochs "
+      f"the lowest validation loss of all {len(curves['val loss'])} epochs is {min(curves['val loss']):.3f}, at epoch {lowest}")
+print(f"test accuracy with the parameters early stopping kept {test_acc_best:.3f}, after all {len(curves['val loss'])} epochs "
       f"{test_acc_last:.3f}")
 
 # %% [markdown] kind="readonly" grade_id="md-exp-early-stopping-notice"
@@ -873,18 +874,19 @@ for reg in REGS:
     val_acc.append(np.mean(model.predict(X_val) == y_val))
     weight_norm.append(np.sqrt(sum(np.sum(model.params[k] ** 2) for k in model.params if k.startswith("W"))))
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
-x = np.arange(len(REGS))
-axes[0].plot(x, train_acc, "o-", label="train (given labels)")
-axes[0].plot(x, val_acc, "s--", label="validation")
-axes[0].axhline(1 - NOISE, color="gray", lw=0.8, ls=":", label="fraction of right training labels")
-axes[0].set(xlabel="reg", ylabel="accuracy", title="Accuracy after training")
-axes[1].semilogy(x, weight_norm, "o-")
-axes[1].set(xlabel="reg", ylabel="norm of all the weights", title="Size of the weights")
-for ax in axes:
-    ax.set_xticks(x, [f"{r:g}" for r in REGS])
-axes[0].legend(fontsize=9)
-plt.show()
+if not GRADING:  # the figures take a few seconds to draw; the numbers are printed below
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    x = np.arange(len(REGS))
+    axes[0].plot(x, train_acc, "o-", label="train (given labels)")
+    axes[0].plot(x, val_acc, "s--", label="validation")
+    axes[0].axhline(1 - NOISE, color="gray", lw=0.8, ls=":", label="fraction of right training labels")
+    axes[0].set(xlabel="reg", ylabel="accuracy", title="Accuracy after training")
+    axes[1].semilogy(x, weight_norm, "o-")
+    axes[1].set(xlabel="reg", ylabel="norm of all the weights", title="Size of the weights")
+    for ax in axes:
+        ax.set_xticks(x, [f"{r:g}" for r in REGS])
+    axes[0].legend(fontsize=9)
+    plt.show()
 for reg, tr, va in zip(REGS, train_acc, val_acc):
     print(f"reg {reg:<6g} train {tr:.3f}  validation {va:.3f}")
 
@@ -949,17 +951,18 @@ results[f"average of {len(checkpoints)} checkpoints"] = (test_accuracy(average_p
                                                          if checkpoints else np.nan)
 results[f"average of {NUM_NETS} nets' params"] = test_accuracy(average_parameters([net.params for net in nets]))
 
-fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
-names = list(results)
-colors = ["C0"] * NUM_NETS + ["C1", "C2", "C0", "C2", "C4", "C3"]
-ax.bar(range(len(names)), [results[n] for n in names], color=colors[:len(names)])
-ax.set_xticks(range(len(names)), names, rotation=35, ha="right")
-finite = [v for v in results.values() if np.isfinite(v)]
-ax.set(ylabel="test accuracy", ylim=(max(0.0, min(finite) - 0.05), 1.0),
-       title="Single networks, ensembles and averaged parameters (300 test digits)")
-for i, n in enumerate(names):
-    ax.text(i, results[n] + 0.003, f"{results[n]:.3f}", ha="center", va="bottom", fontsize=9)
-plt.show()
+if not GRADING:  # the figures take a few seconds to draw; the numbers are printed below
+    fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+    names = list(results)
+    colors = ["C0"] * NUM_NETS + ["C1", "C2", "C0", "C2", "C4", "C3"]
+    ax.bar(range(len(names)), [results[n] for n in names], color=colors[:len(names)])
+    ax.set_xticks(range(len(names)), names, rotation=35, ha="right")
+    finite = [v for v in results.values() if np.isfinite(v)]
+    ax.set(ylabel="test accuracy", ylim=(max(0.0, min(finite) - 0.05), 1.0),
+           title="Single networks, ensembles and averaged parameters (300 test digits)")
+    for i, n in enumerate(names):
+        ax.text(i, results[n] + 0.003, f"{results[n]:.3f}", ha="center", va="bottom", fontsize=9)
+    plt.show()
 for name, acc in results.items():
     print(f"{name:28s} {acc:.3f}")
 
@@ -996,16 +999,17 @@ adams = {name: train(make_net([128], seed=3), X_train, y_train, epochs=WD_EPOCHS
 pixel_std = X_train.std(axis=0)
 row_norm = {name: np.linalg.norm(net.params["W1"], axis=1) for name, net in adams.items()}
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-axes[0].scatter(sgd_l2.params["W1"].ravel(), sgd_wd.params["W1"].ravel(), s=2)
-axes[0].set(xlabel="W1 after SGD + L2", ylabel="W1 after SGD + weight decay",
-            title=f"SGD: the same network\n(largest difference {difference:.1e})")
-for name, style in (("Adam + L2 (reg 0.01)", "o"), ("AdamW (decay 0.1)", "s")):
-    axes[1].scatter(pixel_std, row_norm[name] / row_norm["Adam"], s=12, marker=style, label=name, alpha=0.7)
-axes[1].set(xlabel="standard deviation of the pixel (training set)", ylabel="row norm / plain Adam's",
-            title="Adam: how much each pixel's weights shrink")
-axes[1].legend(fontsize=9)
-plt.show()
+if not GRADING:  # the figures take a few seconds to draw; the numbers are printed below
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    axes[0].scatter(sgd_l2.params["W1"].ravel(), sgd_wd.params["W1"].ravel(), s=2)
+    axes[0].set(xlabel="W1 after SGD + L2", ylabel="W1 after SGD + weight decay",
+                title=f"SGD: the same network\n(largest difference {difference:.1e})")
+    for name, style in (("Adam + L2 (reg 0.01)", "o"), ("AdamW (decay 0.1)", "s")):
+        axes[1].scatter(pixel_std, row_norm[name] / row_norm["Adam"], s=12, marker=style, label=name, alpha=0.7)
+    axes[1].set(xlabel="standard deviation of the pixel (training set)", ylabel="row norm / plain Adam's",
+                title="Adam: how much each pixel's weights shrink")
+    axes[1].legend(fontsize=9)
+    plt.show()
 print(f"SGD: largest difference between the parameters trained with L2 and with weight decay: {difference:.1e}")
 for name, net in adams.items():
     print(f"{name:22s} validation accuracy {np.mean(net.predict(X_val) == y_val):.3f}, "
