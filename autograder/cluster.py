@@ -42,6 +42,8 @@ from .protocol import FORMAT, ClusterAnswer, ClusterJob, GradeJob, GradeResult, 
 CONNECT_SECONDS = 20        # for the scheduler to answer
 WORKERS_SECONDS = 120       # for the first worker to join (a batch system may start them late)
 IDLE_SECONDS = 300          # a run's grading process with no job for this long is closed
+IN_FLIGHT_PER_SLOT = 4      # tasks sent ahead per worker thread: files of a whole class would sit in the
+                            # scheduler's memory otherwise (10 000 notebooks are gigabytes)
 
 
 class ClusterError(RuntimeError):
@@ -260,6 +262,13 @@ class ClusterPool:
         self.results: queue.Queue = queue.Queue()
         self._futures: dict[str, tuple[object, GradeJob]] = {}
         self._templates: dict[str, object] = {}
+        self._backlog: list[GradeJob] = []
+        self._lock = threading.Lock()
+        self._running = 0
+
+    def _room(self) -> int:
+        slots = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+        return max(8, IN_FLIGHT_PER_SLOT * slots)
 
     def _template(self, folder: str):
         """The template, sent once to every worker (and to workers that join later, by Dask)."""
@@ -268,6 +277,21 @@ class ClusterPool:
         return self._templates[folder]
 
     def submit(self, job: GradeJob) -> None:
+        """Queue the job; it is sent to the cluster when fewer than a few tasks per slot are out."""
+        with self._lock:
+            self._backlog.append(job)
+        self._pump()
+
+    def _pump(self) -> None:
+        while True:
+            with self._lock:
+                if not self._backlog or self._running >= self._room():
+                    return
+                job = self._backlog.pop(0)
+                self._running += 1
+            self._send(job)
+
+    def _send(self, job: GradeJob) -> None:
         files = {rel: _b64(Path(src).read_bytes()) for rel, src in job.files.items()}
         message = ClusterJob(job, files, Path(job.template).name, self.run, self.deadline).to_json()
         key = f"course-grade-{self.run}-{hashlib.sha256(job.student.encode()).hexdigest()[:16]}"
@@ -290,6 +314,9 @@ class ClusterPool:
         except Exception as exc:  # noqa: BLE001 - KilledWorker and the like: this submission only
             result = GradeResult.failure(job, _failure_reason(exc))
         self.results.put(result)
+        with self._lock:
+            self._running -= 1
+        self._pump()
 
     def _unpack(self, answer: ClusterAnswer, job: GradeJob) -> GradeResult:
         """The answer's files into the job's (main-side) folder, as the local pool's worker leaves them."""
