@@ -114,6 +114,7 @@ def test_a_secret_line_is_found_in_a_page_through_tags_and_entities():
     assert nbgrader_ext.html_leaks("<pre>assert_close(g(2), 4)</pre>", secrets) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_the_reference_feedback_of_every_assignment_would_not_be_withheld(name, tmp_path):
     """The release itself never counts as a leak (it withheld every page of four assignments)."""

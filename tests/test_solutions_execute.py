@@ -11,6 +11,7 @@ from autograder import paths, source
 from autograder.execute import execute
 
 ASSIGNMENTS = paths.assignments()
+pytestmark = pytest.mark.slow  # every reference notebook, fully: the experiments train nets
 
 # The inline backend draws at 100 dpi; JupyterLab shrinks a wider PNG to its column (about
 # 900-1000 px), and every text on it with it. A figure at most this wide is shown as drawn.
