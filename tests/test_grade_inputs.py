@@ -18,7 +18,8 @@ import pytest
 from autograder import collect, grade, paths, sandbox
 
 A = "gradient_checking"
-pytestmark = pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")
+pytestmark = [pytest.mark.slow,  # each test grades a small class, some of them twice or killed midway
+              pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")]
 FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
 
 
