@@ -128,14 +128,19 @@ def apply_mutations(nb, mutations: list[Mutation]):
     return nb
 
 
+def _defined(code: str) -> set[str]:
+    """Names of the functions and classes ``code`` defines (what a mutation replaces)."""
+    return {n.name for n in ast.parse(code).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
 def pack(mutations: list[Mutation]) -> list[list[Mutation]]:
-    """Group mistakes so no two in a group target the same test cell (or the same function)."""
+    """Group mistakes so no two in a group target the same test cell (or the same function or class:
+    the later one would replace the earlier)."""
     groups: list[list[Mutation]] = []
     for m in mutations:
-        funcs = {n.name for n in ast.parse(m.code).body if isinstance(n, ast.FunctionDef)}
+        names = _defined(m.code)
         for g in groups:
-            if all(o.cell != m.cell and not (funcs & {n.name for n in ast.parse(o.code).body
-                                                      if isinstance(n, ast.FunctionDef)}) for o in g):
+            if all(o.cell != m.cell and not (names & _defined(o.code)) for o in g):
                 g.append(m)
                 break
         else:

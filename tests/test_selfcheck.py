@@ -58,6 +58,17 @@ def test_pack_never_puts_two_mistakes_of_one_cell_together():
         assert len({m.cell for m in g}) == len(g)
 
 
+def test_pack_never_puts_two_versions_of_one_function_or_class_together():
+    ms = [selfcheck.Mutation("mistake", "a", "class E:\n    pass\n", cell="c1"),
+          selfcheck.Mutation("mistake", "b", "class E:\n    x = 1\n", cell="c2"),
+          selfcheck.Mutation("mistake", "c", "def f():\n    pass\n", cell="c3"),
+          selfcheck.Mutation("mistake", "d", "def f():\n    return 1\n", cell="c4")]
+    groups = selfcheck.pack(ms)
+    assert len(groups) == 2 and all(len(g) == 2 for g in groups)
+    for g in groups:
+        assert not (selfcheck._defined(g[0].code) & selfcheck._defined(g[1].code))
+
+
 def test_a_requirement_is_covered_only_by_a_caught_mutant_of_its_own_test_cell():
     mistakes = [selfcheck.Mutation("mistake", "m-a", "", cell="test_a"),
                 selfcheck.Mutation("mistake", "m-b", "", cell="test_b"),
