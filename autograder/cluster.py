@@ -43,7 +43,7 @@ CONNECT_SECONDS = 20        # for the scheduler to answer
 WORKERS_SECONDS = 120       # for the first worker to join (a batch system may start them late)
 IDLE_SECONDS = 300          # a run's grading process with no job for this long is closed
 IN_FLIGHT_PER_SLOT = 4      # tasks sent ahead per worker thread: files of a whole class would sit in the
-                            # scheduler's memory otherwise (10 000 notebooks are gigabytes)
+MIN_IN_FLIGHT = 8           # scheduler's memory otherwise (10 000 notebooks are gigabytes)
 
 
 class ClusterError(RuntimeError):
@@ -268,7 +268,7 @@ class ClusterPool:
 
     def _room(self) -> int:
         slots = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
-        return max(8, IN_FLIGHT_PER_SLOT * slots)
+        return max(MIN_IN_FLIGHT, IN_FLIGHT_PER_SLOT * slots)
 
     def _template(self, folder: str):
         """The template, sent once to every worker (and to workers that join later, by Dask)."""

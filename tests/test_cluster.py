@@ -43,7 +43,11 @@ def _grade(subs, out, **kw) -> grade.Report:
 def both(dask, klass, tmp_path_factory):
     """(local pool report, Dask cluster report) of the same class."""
     tmp = tmp_path_factory.mktemp("runs")
-    return _grade(klass, tmp / "local"), _grade(klass, tmp / "dask", cluster=dask.address)
+    local = _grade(klass, tmp / "local")
+    with pytest.MonkeyPatch.context() as mp:   # one task per worker thread in flight: the rest wait their turn
+        mp.setattr(cluster, "MIN_IN_FLIGHT", 1)
+        mp.setattr(cluster, "IN_FLIGHT_PER_SLOT", 1)
+        return local, _grade(klass, tmp / "dask", cluster=dask.address)
 
 
 def _comparable(result) -> dict:
