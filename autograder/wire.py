@@ -81,6 +81,8 @@ class Encoder:
             raise WireError("values nested too deep")
         if value is None or type(value) in (bool, str, int):
             return value
+        if type(value) is np.str_:  # a string drawn with rng.choice: plain data, as a str
+            return str(value)
         if type(value) is float:
             return value if math.isfinite(value) else {"f": repr(value)}
         if type(value) is complex:

@@ -69,6 +69,8 @@ def test_arrays_numbers_and_containers_cross_as_they_are(serve):
     assert args[7] == [1, {"k": 7}] and isinstance(args[7][1]["k"], np.int64)
     assert args[8] == complex(1, 2) and isinstance(args[9], np.float32)
     np.testing.assert_array_equal(kwargs["key"], [True, False])
+    (text,), _ = echo(np.random.default_rng(0).choice(["relu", "tanh"]))  # np.str_
+    assert type(text) is str and text in ("relu", "tanh")
 
 
 def test_in_place_changes_come_back_before_callbacks_and_after_the_call(serve):
