@@ -256,14 +256,14 @@ def _grade_all(opts: Options, pool: Pool, jobs: list[GradeJob], book: GradebookK
     for job in jobs:
         pool.submit(job)
     bar = outputs.Progress(opts.progress and not opts.quiet, len(jobs))
-    done = []
+    done, workdirs = [], {j.student: j.workdir for j in jobs}
     for _ in jobs:
         result = pool.results.get()
         if isinstance(result, Exception):  # the cluster is gone: stop; what is committed stays
             raise GradeError(str(result))
         book.record(result)
         merge.commit(opts.out, result, subs.get(result.student))
-        shutil.rmtree(next(j.workdir for j in jobs if j.student == result.student), ignore_errors=True)
+        shutil.rmtree(workdirs[result.student], ignore_errors=True)
         done.append(result.student)
         bar.update(1, result)
     bar.close()
