@@ -79,14 +79,22 @@ class PgServer:
         try:
             server._run("initdb", "-D", str(server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                         "--no-sync")
-            opts = (f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={folder} "
-                    "-c fsync=off -c max_connections=200")
-            server._run("pg_ctl", "-D", str(server.data), "-o", opts, "-l", str(folder / "server.log"), "-w",
-                        "-t", "60", "start")
+            server.resume()
         except BaseException:
             server.stop()
             raise
         return server
+
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`halt`), on the same port and data."""
+        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
+                "-c fsync=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.folder / "server.log"), "-w",
+                  "-t", "60", "start")
+
+    def halt(self) -> None:
+        """Stop the server abruptly (as a crash or a network cut would), keeping its data."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop")
 
     @property
     def admin_url(self) -> str:

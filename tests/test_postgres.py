@@ -197,3 +197,29 @@ def test_database_urls_get_psycopg_and_masked_passwords():
     with pytest.raises(gradebook.BadDatabaseURL, match=r"--db postgresql\+psycopg2://t:\*\*\*@h/g: the database "
                                                        r"driver is not installed \(psycopg2\)"):
         gradebook.normalize_url("postgresql+psycopg2://t:pw@h/g")
+
+
+@pytest.mark.slow
+def test_server_lost_mid_run_stops_the_run_and_the_same_command_finishes_it(pg, klass, tmp_path):
+    """The gradebook's server goes away after the first students: the run stops with an error naming
+    the URL (password masked), nothing half-recorded; with the server back, running again finishes."""
+    url = pg.create_database("lost").replace("postgres@", "postgres:pw@")   # trust auth ignores the password
+    out = tmp_path / "out"
+    proc = _course(A, str(klass), "--out", str(out), "--workers", "1", "--db", url)
+    results = out / "results" / A
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 2 and proc.poll() is None:
+        time.sleep(0.1)
+    pg.halt()
+    try:
+        _, err = proc.communicate(timeout=300)
+    finally:
+        pg.resume()
+    done_before = sorted(p.stem for p in results.glob("*.json"))
+    assert proc.returncode == 2 and "cannot reach the gradebook database" in err, err[-3000:]
+    assert "postgres:***@127.0.0.1" in err and ":pw@" not in err
+    assert 2 <= len(done_before) < 6, "the server should be lost mid-way"
+    report = grade.grade(grade.Options(A, klass, out=out, workers=1, quiet=True, progress=False, db_url=url,
+                                       limits=sandbox.Limits(cell_timeout=20)))
+    assert sorted(report.graded_now + report.skipped) == sorted(p.name for p in klass.iterdir())
+    assert {s for s, _ in small_class.gradebook_table(report.db_url, A)} == {p.name for p in klass.iterdir()}
