@@ -7,8 +7,27 @@ import pytest
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# Rows of the mutation-suite table, filled by test_selfcheck.py, printed at the end of the run.
+# Rows of the mutation-suite table: test_selfcheck.py records one per assignment as a property of
+# its test report (which crosses from pytest-xdist's workers), printed at the end of the run.
+MUTATION_ROW = "mutation_suite_row"
 MUTATION_TABLE: dict = {}
+
+
+def pytest_runtest_logreport(report):
+    for key, value in report.user_properties:
+        if key == MUTATION_ROW:
+            MUTATION_TABLE[report.nodeid] = value
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist's ``--dist loadgroup`` (the default, see pyproject.toml), the tests of one
+    module share a worker, and so do its module-scoped fixtures (a graded class, a database
+    server); a parametrized test that builds its own class per parameter is split by parameter."""
+    for item in items:
+        module = item.module.__name__
+        param = getattr(getattr(item, "callspec", None), "id", None)
+        split = module in ("test_demo_all", "test_selfcheck", "test_solutions_execute")
+        item.add_marker(pytest.mark.xdist_group(f"{module}[{param}]" if split and param else module))
 
 
 def pytest_terminal_summary(terminalreporter):

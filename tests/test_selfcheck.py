@@ -7,14 +7,16 @@ import textwrap
 import pytest
 
 from autograder import paths, selfcheck
-from conftest import MUTATION_TABLE
+from conftest import MUTATION_ROW
 
 ASSIGNMENTS = paths.assignments()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_mutation_suite(name):
+def test_mutation_suite(name, record_property):
     outcomes = selfcheck.check_assignment(paths.ROOT, name)
-    MUTATION_TABLE[name] = selfcheck.summary_row(name, outcomes)
+    record_property(MUTATION_ROW, selfcheck.summary_row(name, outcomes))  # for the table at the end
     mistakes = [o for o in outcomes if o.label.startswith("mistake")]
     corrects = [o for o in outcomes if o.label.startswith("correct")]
     assert len(corrects) >= 2, f"{name}: fewer than two alternative correct answers in mutations.toml"
