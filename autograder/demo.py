@@ -203,18 +203,35 @@ def answer_samples(m: Material) -> list[Sample]:
     ]
 
 
-def mutation_samples(m: Material, mutations: list[selfcheck.Mutation]) -> list[Sample]:
+def mutation_samples(m: Material, suite: selfcheck.Suite, every: bool = False) -> list[Sample]:
     """Classic mistakes (each loses its own test cell's points: the self-check makes sure) and
-    another correct answer, from ``solutions/<a>/mutations.toml``."""
+    correct variants from ``solutions/<a>/mutations.toml``, packed as the self-check packs them
+    (:func:`autograder.selfcheck.build_suite`): the first two packs of mistakes and the first of
+    variants, or with ``every`` all of them (then the class holds the whole mutation suite, see
+    :func:`suite_results`)."""
+    mistakes = suite.mistake_groups if every else suite.mistake_groups[:2]
+    variants = suite.correct_groups if every else suite.correct_groups[:1]
     out = []
-    for i, group in enumerate(selfcheck.pack([x for x in mutations if x.kind == "mistake"])[:2]):
+    for i, group in enumerate(mistakes):
         lost = sum(m.points[c] for c in {x.cell for x in group})
         out.append(Sample(f"mistakes-{i + 1}", "classic mistakes: " + "; ".join(x.name for x in group), GRADED,
-                          m.total - lost, files=m.files(selfcheck.apply_mutations(m.reference, group))))
-    corrects = [x for x in mutations if x.kind == "correct"]
-    if corrects:
-        out.append(Sample("variant", f"another correct answer: {corrects[0].name}", GRADED, m.total,
-                          files=m.files(selfcheck.apply_mutations(m.reference, [corrects[0]]))))
+                          m.total - lost, files=m.files(suite.submissions[f"mistakes{i}"])))
+    for i, group in enumerate(variants):
+        out.append(Sample("variant" if i == 0 else f"variant-{i + 1}",
+                          "another correct answer: " + "; ".join(x.name for x in group), GRADED, m.total,
+                          files=m.files(suite.submissions[f"correct{i}"])))
+    return out
+
+
+def suite_results(results: dict) -> dict:
+    """The results of a class built with every mutation, keyed as the self-check's suite
+    (``reference``, ``blank``, ``mistakes<i>``, ``correct<i>``) for :func:`selfcheck.judge`."""
+    out = {"reference": results["correct"], "blank": results["blank"]}
+    for student, result in results.items():
+        if match := re.fullmatch(r"mistakes-(\d+)", student):
+            out[f"mistakes{int(match[1]) - 1}"] = result
+        elif match := re.fullmatch(r"variant(?:-(\d+))?", student):
+            out[f"correct{int(match[1] or 1) - 1}"] = result
     return out
 
 
@@ -416,11 +433,14 @@ def write_class(folder: Path, samples: list[Sample]) -> None:
 
 
 def build_class(root: Path, assignment: str, folder: Path, release_nb, sandbox_mode: str,
-                network_isolated: bool = False, attacks: list[Attack] | None = None) -> list[Sample]:
+                network_isolated: bool = False, attacks: list[Attack] | None = None,
+                every_mutation: bool = False) -> list[Sample]:
     """Write the sample class into ``folder``; return the samples with what they should get. The
-    hostile samples come from ``attacks`` (by default all of hostile.toml)."""
+    hostile samples come from ``attacks`` (by default all of hostile.toml); ``every_mutation``: the
+    whole mutation suite, not two packs of mistakes and one variant."""
     m = material(root, assignment, release_nb)
-    samples = [*answer_samples(m), *mutation_samples(m, selfcheck.load_mutations(root, assignment)),
+    suite = selfcheck.build_suite(root, assignment, release_nb)
+    samples = [*answer_samples(m), *mutation_samples(m, suite, every_mutation),
                *warning_samples(m), *broken_samples(m),
                *hostile_samples(m, folder.resolve(), sandbox_mode, network_isolated, attacks)]
     write_class(folder, samples)
@@ -497,9 +517,9 @@ def leftover_processes(out: Path, wait: float = 3.0) -> list[int]:
 
 
 def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = None,
-          attacks: list[Attack] | None = None) -> tuple[list[Sample], sandbox.Sandbox]:
+          attacks: list[Attack] | None = None, every_mutation: bool = False) -> tuple[list[Sample], sandbox.Sandbox]:
     """Write the demo class into ``out/class`` (and the marker file); return its samples (the
-    hostile ones from ``attacks``, by default all of hostile.toml)."""
+    hostile ones from ``attacks``, by default all of hostile.toml; see :func:`build_class`)."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("hostile demo samples may act on files in this folder only\n")
@@ -508,7 +528,8 @@ def build(root: Path, assignment: str, out: Path, sandbox_mode: str | None = Non
     state.mkdir(parents=True, exist_ok=True)
     template, _ = course_folder.build_template(root, assignment, state)
     release_nb = nbformat.read(template / "release" / assignment / f"{assignment}.ipynb", as_version=4)
-    return build_class(root, assignment, out / "class", release_nb, box.mode, box.network_isolated, attacks), box
+    return build_class(root, assignment, out / "class", release_nb, box.mode, box.network_isolated, attacks,
+                       every_mutation), box
 
 
 def grade_class(root: Path, assignment: str, out: Path, samples: list[Sample], box: sandbox.Sandbox,

@@ -268,6 +268,13 @@ def check_assignment(root: Path, name: str, timeout: int = 60, workers: int = 0)
         release = nbformat.read(template / "release" / name / f"{name}.ipynb", as_version=4)
         suite = build_suite(root, name, release)
         results = grade_suite(root, name, suite, folder, timeout, workers)
+    return judge(root, name, suite, results)
+
+
+def judge(root: Path, name: str, suite: Suite, results: dict[str, GradeResult]) -> list[Outcome]:
+    """Every expectation of the suite (:func:`evaluate`), then the spec-coverage table, against the
+    grading results of its submissions (keyed as ``suite.submissions``; graded here by
+    :func:`grade_suite`, or as part of a larger class, e.g. a `course demo` class)."""
     outcomes = evaluate(suite, results)
     mistakes = [m for group in suite.mistake_groups for m in group]
     return outcomes + spec_outcomes(load_spec(root, name), suite.points, mistakes, outcomes)

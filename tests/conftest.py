@@ -20,14 +20,21 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist's ``--dist loadgroup`` (the default, see pyproject.toml), the tests of one
-    module share a worker, and so do its module-scoped fixtures (a graded class, a database
-    server); a parametrized test that builds its own class per parameter is split by parameter."""
+    """With pytest-xdist's ``--dist loadgroup``, the tests of one module share a worker, and so do
+    its module-scoped fixtures (a database server); the tests of one assignment's demo class
+    (test_demo_all, test_selfcheck, test_grade: graded once per session) share one too."""
     for item in items:
         module = item.module.__name__
         param = getattr(getattr(item, "callspec", None), "id", None)
-        split = module in ("test_demo_all", "test_selfcheck", "test_solutions_execute")
-        item.add_marker(pytest.mark.xdist_group(f"{module}[{param}]" if split and param else module))
+        if module in ("test_demo_all", "test_selfcheck") and param:
+            group = f"demo-class[{param}]"    # one graded class per assignment (test_demo_all.graded_demo)
+        elif module == "test_grade":
+            group = "demo-class[gradient_checking]"
+        elif module == "test_solutions_execute" and param:
+            group = f"{module}[{param}]"
+        else:
+            group = module
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,21 +1,26 @@
 """`course demo` for every assignment, graded through `course grade` (two workers, the sandbox this
-machine offers): every sample gets its expected score and status, the ordinary ones and one per
-(attack, base) of the hostile corpus (autograder/hostile.toml); where an attack fooled the tests in
-the student's kernel, the grader's own run disagrees and says so (notes, the CSV's tampering column,
-the note on the feedback page), and nowhere else; every graded sample gets a feedback page showing
-each test cell's score and message and no hidden-test line, a failed one none; the CSV and the
-gradebook agree; the class and the repository are untouched; no process is left behind.
+machine offers): every sample gets its expected score and status, the ordinary ones, the whole
+mutation suite (every classic mistake and correct variant of mutations.toml, judged again by
+tests/test_selfcheck.py from this same run) and the hostile samples of autograder/hostile.toml given
+to it; where an attack fooled the tests in the student's kernel, the grader's own run disagrees and
+says so (notes, the CSV's tampering column, the note on the feedback page), and nowhere else; every
+graded sample gets a feedback page showing each test cell's score and message and no hidden-test
+line, a failed one none; the CSV and the gradebook agree; the class and the repository are
+untouched; no process is left behind.
 
-Each assignment's demo class is graded once (:func:`graded_demo`). gradient_checking's is graded by
-tests/test_grade.py, which runs these same checks on it and its deeper ones (rerun, --student, the
-limits-only fallback); this module grades the other assignments, one module-scoped class each.
+Each assignment's class is graded once per test session (:func:`graded_demo`, shared with
+tests/test_grade.py and tests/test_selfcheck.py). gradient_checking's is checked by
+tests/test_grade.py, with these same checks and deeper ones (rerun, --student, the limits-only
+fallback); this module checks the other assignments.
 
-The hostile corpus costs about as much again as the rest of a demo class: gradient_checking and
-FULL_CORPUS get all of it, the other assignments the runaway code, bombs and file snooping only
-(COURSE_TEST_CORPUS=full: every assignment all of it).
+The hostile corpus: gradient_checking gets all of it. Each other assignment gets a share
+(:func:`corpus`): every attack that applies to any assignment runs on SPREAD of them, so every
+assignment's class has hostile neighbours and every attack meets several assignments' tests
+(COURSE_TEST_CORPUS=full: every assignment all of it, about twice the time).
 """
 from __future__ import annotations
 
+import collections
 import csv
 import hashlib
 import html
@@ -33,19 +38,21 @@ from autograder.protocol import GradeResult
 
 pytestmark = pytest.mark.slow  # a demo class per assignment, graded like a real class
 
-DEEP = "gradient_checking"   # graded, with these checks and more, by tests/test_grade.py
+DEEP = "gradient_checking"   # checked, with these checks and more, by tests/test_grade.py
 OTHERS = [a for a in paths.assignments() if a != DEEP]
-FULL_CORPUS = {DEEP, "dropout", "batch_normalization"}
-BASIC_ATTACKS = {"infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel", "memory-bomb", "output-flood",
-                 "fork-bomb", "reads-files", "wipes-gradebook"}
+SPREAD = 2                   # how many of OTHERS each attack runs on
 
 
 def corpus(assignment: str) -> list[demo.Attack]:
-    """The attacks of hostile.toml this assignment's demo class gets here."""
+    """The attacks of hostile.toml this assignment's demo class gets here: DEEP all of them; the
+    others, in turn, SPREAD neighbouring assignments per attack (those made for one assignment
+    only stay with it)."""
     attacks = demo.load_attacks()
-    if assignment in FULL_CORPUS or os.environ.get("COURSE_TEST_CORPUS") == "full":
+    if assignment not in OTHERS or os.environ.get("COURSE_TEST_CORPUS") == "full":
         return attacks
-    return [a for a in attacks if a.name in BASIC_ATTACKS]
+    shared = [a for a in attacks if not a.assignments]
+    here = OTHERS.index(assignment)
+    return [a for k, a in enumerate(shared) if any((k * SPREAD + j) % len(OTHERS) == here for j in range(SPREAD))]
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
@@ -79,14 +86,25 @@ class DemoRun:
         return self.report.results[student]
 
 
+_GRADED: dict[str, DemoRun] = {}
+
+
 def graded_demo(assignment: str, tmp_path_factory) -> DemoRun:
-    """Build the assignment's demo class and grade it with two workers."""
+    """The assignment's demo class, with the whole mutation suite and its share of the hostile
+    corpus, graded with two workers: once per test session (pytest-xdist keeps the tests of one
+    assignment's class on one worker: conftest.py)."""
+    if assignment not in _GRADED:
+        _GRADED[assignment] = _grade_demo(assignment, tmp_path_factory)
+    return _GRADED[assignment]
+
+
+def _grade_demo(assignment: str, tmp_path_factory) -> DemoRun:
     # a deep folder, as an instructor's may be: kernel sockets must not inherit its length
     out = tmp_path_factory.mktemp(f"demo-{assignment}") / "a-rather-long-folder-name-for-a-course" / "fall-term-grading-run"
     repo_before = _repo_state()
     start = time.monotonic()
     attacks = corpus(assignment)
-    samples, box = demo.build(paths.ROOT, assignment, out, attacks=attacks)
+    samples, box = demo.build(paths.ROOT, assignment, out, attacks=attacks, every_mutation=True)
     class_before = _tree_digest(out / "class")
     rows, report = demo.grade_class(paths.ROOT, assignment, out, samples, box, workers=2, quiet=True, progress=False)
     return DemoRun(assignment, out.resolve(), samples, attacks, box, rows, report, class_before, repo_before,
@@ -250,6 +268,14 @@ def check_no_leftovers(run: DemoRun) -> None:
 @pytest.fixture(scope="module", params=OTHERS)
 def run(request, tmp_path_factory) -> DemoRun:
     return graded_demo(request.param, tmp_path_factory)
+
+
+def test_every_attack_meets_several_assignments_and_every_class_some_attacks():
+    shared = {a.name for a in demo.load_attacks() if not a.assignments}
+    counts = collections.Counter(a.name for x in OTHERS for a in corpus(x))
+    assert {n: counts[n] for n in shared} == {n: min(SPREAD, len(OTHERS)) for n in shared}
+    assert all(corpus(x) for x in OTHERS)
+    assert corpus(DEEP) == demo.load_attacks()
 
 
 def test_every_sample_gets_its_expected_score_and_status(run):

@@ -1,12 +1,21 @@
 """The mutation suite, graded the way students are (`course grade`): for every assignment, the
 reference gets every point, the untouched release none, each classic mistake loses exactly the
 points of its test cell with a message naming the cause, each alternative correct answer gets every
-point, and every requirement of the spec-coverage table has a test cell that catches its mutants."""
+point, and every requirement of the spec-coverage table has a test cell that catches its mutants.
+
+The suite's submissions are graded as part of the assignment's demo class (tests/test_demo_all.py
+builds it with every mutation), whose other checks (feedback pages, CSV, gradebook) then hold for
+every mistake too; `course selfcheck`, which grades the suite on its own, is
+:func:`selfcheck.check_assignment` = :func:`selfcheck.build_suite`, :func:`selfcheck.grade_suite`
+and this same :func:`selfcheck.judge`.
+"""
 import textwrap
 
+import nbformat
 import pytest
+from test_demo_all import graded_demo
 
-from autograder import paths, selfcheck
+from autograder import demo, paths, selfcheck
 from conftest import MUTATION_ROW
 
 ASSIGNMENTS = paths.assignments()
@@ -14,8 +23,13 @@ ASSIGNMENTS = paths.assignments()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_mutation_suite(name, record_property):
-    outcomes = selfcheck.check_assignment(paths.ROOT, name)
+def test_mutation_suite(name, record_property, tmp_path_factory):
+    run = graded_demo(name, tmp_path_factory)
+    release = nbformat.read(run.grading / "release" / name / f"{name}.ipynb", as_version=4)
+    suite = selfcheck.build_suite(paths.ROOT, name, release)
+    results = demo.suite_results(run.report.results)
+    assert set(results) == set(suite.submissions), f"{name}: the demo class does not hold the whole suite"
+    outcomes = selfcheck.judge(paths.ROOT, name, suite, results)
     record_property(MUTATION_ROW, selfcheck.summary_row(name, outcomes))  # for the table at the end
     mistakes = [o for o in outcomes if o.label.startswith("mistake")]
     corrects = [o for o in outcomes if o.label.startswith("correct")]
