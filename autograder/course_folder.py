@@ -5,14 +5,22 @@ gradebook (and how it is rebuilt when a submission damaged it), files replaced a
     DIR/source/<a>/, DIR/release/<a>/
     DIR/gradebook.db              or any database URL nbgrader accepts
     DIR/.course-grade/            scratch, caches, logs, the template per assignment version
+
+With ``COURSE_GRADE_CACHE=CACHE`` set, the assignment templates and matplotlib's font cache are kept
+in the folder CACHE instead, shared by every grading folder and by concurrent runs (each built once,
+atomically, and only read afterwards): ``CACHE/template-<a>-<hash>-nbgrader<version>/`` (keyed by the
+instructor notebook's hash, so an edited notebook gets a new template) and
+``CACHE/matplotlib-<version>/``.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +29,7 @@ from .nbgrader_settings import nbgrader_config, render
 from .paths import tool_env
 
 STATE = ".course-grade"      # scratch and caches inside the output folder
+CACHE_ENV = "COURSE_GRADE_CACHE"  # a folder for templates and the font cache shared by grading folders
 
 CONFIG_DOC = """nbgrader settings of this grading folder (written by `course grade` on each run, from the
 settings it graded with).
@@ -72,22 +81,77 @@ def assignment_digest(root: Path, assignment: str) -> str:
     return hashlib.sha256(source.instructor_text(root, assignment).encode()).hexdigest()[:16]
 
 
+def shared_cache() -> Path | None:
+    """The folder named by $COURSE_GRADE_CACHE (created if need be), or None when it is unset or empty.
+
+    A value that cannot be such a folder stops the command with a message naming it."""
+    value = os.environ.get(CACHE_ENV, "")
+    if not value.strip():
+        return None
+    folder = Path(value).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise SystemExit(f"course: {CACHE_ENV}={value!r} is not a folder (a file is in the way); "
+                         f"set it to a folder for the shared grading cache, or unset it")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"course: {CACHE_ENV}={value!r}: cannot create that folder "
+                         f"({exc.strerror or exc}); set it to a writable folder, or unset it") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SystemExit(f"course: {CACHE_ENV}={value!r}: that folder is not writable; "
+                         f"set it to a writable folder, or unset it")
+    return folder.resolve()
+
+
+def _scratch(folder: Path, kind: str) -> Path:
+    """A sibling of ``folder`` private to this process and thread (Dask runs tasks in threads)."""
+    return folder.with_name(f"{kind}-{folder.name}-{os.getpid()}-{threading.get_ident()}")
+
+
+def _publish(tmp: Path, folder: Path, ready) -> None:
+    """Move the finished ``tmp`` to ``folder`` in one step. If another process published ``folder``
+    first (``ready(folder)``), keep theirs and discard ``tmp``; an unfinished leftover is replaced.
+    A published folder is never changed again (a non-empty folder cannot be renamed over)."""
+    for _ in range(5):
+        try:
+            os.replace(tmp, folder)
+            return
+        except OSError:
+            if ready(folder):
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            aside = _scratch(folder, "stale")
+            try:
+                os.replace(folder, aside)
+            except FileNotFoundError:
+                pass
+            shutil.rmtree(aside, ignore_errors=True)
+    raise OSError(f"could not move {tmp} to {folder}")
+
+
 def build_template(root: Path, assignment: str, state: Path) -> tuple[Path, str]:
     """A minimal nbgrader course with the assignment generated and a fresh sqlite gradebook.
 
-    Cached in ``state`` by the hash of the instructor notebook; returns (folder, hash)."""
+    Cached by the hash of the instructor notebook, in ``state`` or (with $COURSE_GRADE_CACHE) in the
+    shared cache, keyed by nbgrader's version too; returns (folder, hash). Callers only read the folder."""
     digest = assignment_digest(root, assignment)
-    folder = state / f"template-{assignment}-{digest}"
+    shared = shared_cache()
+    if shared is None:
+        folder = state / f"template-{assignment}-{digest}"
+    else:  # the gradebook.db schema is nbgrader's: another version, another template
+        folder = shared / f"template-{assignment}-{digest}-nbgrader{importlib.metadata.version('nbgrader')}"
     if (folder / "ready").exists():
         return folder, digest
-    tmp = state / f"tmp-template-{assignment}-{os.getpid()}"
+    tmp = _scratch(folder, "tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "source" / assignment).mkdir(parents=True)
-    (tmp / "source" / assignment / f"{assignment}.ipynb").write_text(source.instructor_text(root, assignment))
-    generate_assignment(tmp, assignment, f"sqlite:///{tmp / 'gradebook.db'}")
-    (tmp / "ready").write_text(digest)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+    try:
+        (tmp / "source" / assignment).mkdir(parents=True)
+        (tmp / "source" / assignment / f"{assignment}.ipynb").write_text(source.instructor_text(root, assignment))
+        generate_assignment(tmp, assignment, f"sqlite:///{tmp / 'gradebook.db'}")
+        (tmp / "ready").write_text(digest)
+        _publish(tmp, folder, lambda f: (f / "ready").exists())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder, digest
 
 
@@ -132,11 +196,36 @@ def forget_generated(out: Path) -> None:
         marker.unlink(missing_ok=True)
 
 
+def _has_fontlist(folder: Path) -> bool:
+    return any(folder.glob("fontlist-*.json"))
+
+
 def mpl_cache(state: Path) -> Path:
-    """matplotlib's font cache, built once, copied into each kernel's home (saves ~0.5 s a kernel)."""
-    folder = state / "matplotlib"
-    if not any(folder.glob("fontlist-*.json")):
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                       env=tool_env(MPLCONFIGDIR=str(folder)), capture_output=True, timeout=300)
+    """matplotlib's font cache, built once, copied into each kernel's home (saves ~0.5 s a kernel).
+
+    In ``state``, or (with $COURSE_GRADE_CACHE) in the shared cache, per matplotlib version."""
+    shared = shared_cache()
+    if shared is None:
+        folder = state / "matplotlib"
+        if not _has_fontlist(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            _build_fontlist(folder)
+        return folder
+    folder = shared / f"matplotlib-{importlib.metadata.version('matplotlib')}"
+    if _has_fontlist(folder):
+        return folder
+    tmp = _scratch(folder, "tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+        _build_fontlist(tmp)
+        if _has_fontlist(tmp):  # else matplotlib could not build it: nothing to share (kernels go without)
+            _publish(tmp, folder, _has_fontlist)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def _build_fontlist(folder: Path) -> None:
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                   env=tool_env(MPLCONFIGDIR=str(folder)), capture_output=True, timeout=300, check=False)
