@@ -166,7 +166,10 @@ def main(argv=None) -> int:
             p.add_argument("--out", help="output folder (default: executed/)")
             p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     g = sub.add_parser("grade", help="grade a class of submissions (sandboxed, parallel, resumable)",
-                       description=_grade_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=_grade_doc(), formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="$COURSE_GRADE_CACHE=DIR: keep the assignment templates (by the hash of the "
+                              "instructor notebook) and matplotlib's font cache in DIR, shared by grading "
+                              "folders and concurrent runs")
     g.add_argument("assignment", metavar="NAME", help="the assignment")
     g.add_argument("submissions", metavar="SUBMISSIONS",
                    help="folder with one subfolder per student, nbgrader's submitted/ layout, or an LMS zip/folder")

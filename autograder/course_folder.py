@@ -8,8 +8,8 @@ gradebook (and how it is rebuilt when a submission damaged it), files replaced a
 
 With ``COURSE_GRADE_CACHE=CACHE`` set, the assignment templates and matplotlib's font cache are kept
 in the folder CACHE instead, shared by every grading folder and by concurrent runs (each built once,
-atomically, and only read afterwards): ``CACHE/template-<a>-<hash>-nbgrader<version>/`` (keyed by the
-instructor notebook's hash, so an edited notebook gets a new template) and
+atomically, and only read afterwards): ``CACHE/template-<a>-<hash>-nbgrader<version>-<settings>/`` (keyed by the
+instructor notebook's hash and the nbgrader settings, so an edited notebook gets a new template) and
 ``CACHE/matplotlib-<version>/``.
 """
 from __future__ import annotations
@@ -129,6 +129,13 @@ def _publish(tmp: Path, folder: Path, ready) -> None:
     raise OSError(f"could not move {tmp} to {folder}")
 
 
+def _settings_digest() -> str:
+    """The hash of the nbgrader settings a template is generated with (stub texts, ignore lists):
+    changed settings, another template in the shared cache."""
+    from . import nbgrader_settings
+    return hashlib.sha256(Path(nbgrader_settings.__file__).read_bytes()).hexdigest()[:8]
+
+
 def build_template(root: Path, assignment: str, state: Path) -> tuple[Path, str]:
     """A minimal nbgrader course with the assignment generated and a fresh sqlite gradebook.
 
@@ -139,7 +146,7 @@ def build_template(root: Path, assignment: str, state: Path) -> tuple[Path, str]
     if shared is None:
         folder = state / f"template-{assignment}-{digest}"
     else:  # the gradebook.db schema is nbgrader's: another version, another template
-        folder = shared / f"template-{assignment}-{digest}-nbgrader{importlib.metadata.version('nbgrader')}"
+        folder = shared / f"template-{assignment}-{digest}-nbgrader{importlib.metadata.version('nbgrader')}-{_settings_digest()}"
     if (folder / "ready").exists():
         return folder, digest
     tmp = _scratch(folder, "tmp")

@@ -1,8 +1,8 @@
 """Generate the student release of an assignment with nbgrader's generate_assignment.
 
-nbgrader runs in a throwaway course folder holding only the instructor notebook, so neither the
-jupytext source nor the repository's gradebook is touched; the result is copied to
-notebooks/<name>/<name>.ipynb.
+nbgrader runs in a throwaway course folder holding only the instructor notebook (the assignment's
+template, :func:`autograder.course_folder.build_template`), so neither the jupytext source nor the
+repository's gradebook is touched; the result is copied to notebooks/<name>/<name>.ipynb.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import course_folder, source
+from . import course_folder
 
 
 class ReleaseError(RuntimeError):
@@ -19,16 +19,15 @@ class ReleaseError(RuntimeError):
 
 
 def generate(root: Path, name: str) -> str:
-    """Return the text of the student notebook nbgrader generates from solutions/<name>."""
+    """Return the text of the student notebook nbgrader generates from solutions/<name>: the release
+    of the assignment's template (:func:`course_folder.build_template`, which `course grade` grades
+    with), built in a throwaway folder or found in $COURSE_GRADE_CACHE."""
     with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
-        course = Path(tmp)
-        (course / "source" / name).mkdir(parents=True)
-        (course / "source" / name / f"{name}.ipynb").write_text(source.instructor_text(root, name))
         try:
-            course_folder.generate_assignment(course, name, f"sqlite:///{course / 'gradebook.db'}")
+            template, _ = course_folder.build_template(root, name, Path(tmp))
         except course_folder.GradebookError as exc:
             raise ReleaseError(str(exc)) from None
-        released = course / "release" / name / f"{name}.ipynb"
+        released = template / "release" / name / f"{name}.ipynb"
         if not released.exists():
             raise ReleaseError(f"nbgrader generate_assignment {name} wrote no {released.name}")
         return released.read_text()

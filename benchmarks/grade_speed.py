@@ -124,8 +124,8 @@ def course_grade_dask(assignment: str, class_dir: Path, out: Path, address: str,
 
 def write_seconds(db_url: str, graded: Path, a: str, scratch: Path, writes: int = 60) -> float:
     """Seconds per gradebook write of one result (as the run does it: under the writer lock)."""
-    template = next((graded / grade.STATE).glob(f"template-{a}-*"))
-    keeper = gradebook.GradebookKeeper(scratch, a, template, template.name.rsplit("-", 1)[1], db_url,
+    template, digest = course_folder.build_template(paths.ROOT, a, graded / grade.STATE)   # the run's, cached
+    keeper = gradebook.GradebookKeeper(scratch, a, template, digest, db_url,
                                        sandbox.Limits()).open()
     results = list(merge.load_results(graded, a).values())
     start = time.perf_counter()

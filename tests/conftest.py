@@ -44,6 +44,20 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(MUTATION_TABLE[name])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_grading_cache(tmp_path_factory):
+    """One $COURSE_GRADE_CACHE for the run (unless one is set): the ~70 grading runs and releases of
+    the suite build each assignment's template once, not once per grading folder (tests of the
+    cache itself set and unset it)."""
+    from autograder.course_folder import CACHE_ENV
+    if os.environ.get(CACHE_ENV, "").strip():
+        yield
+        return
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("grading-cache"))
+    yield
+    os.environ.pop(CACHE_ENV, None)
+
+
 @pytest.fixture(scope="session")
 def gc_notebooks(tmp_path_factory):
     """(reference answers, untouched release, points per test cell) of gradient_checking, as the

@@ -111,8 +111,8 @@ def test_rebuilding_a_postgres_gradebook_repairs_it_in_place(both, tmp_path):
     with Gradebook(pgrun.db_url, paths.COURSE_ID) as gb:      # damage: one submission gone
         gb.remove_submission(A, "correct")
     said = []
-    digest = course_folder.assignment_digest(paths.ROOT, A)
-    keeper = gradebook.GradebookKeeper(out, A, out / ".course-grade" / f"template-{A}-{digest}", digest,
+    template, digest = course_folder.build_template(paths.ROOT, A, out / course_folder.STATE)
+    keeper = gradebook.GradebookKeeper(out, A, template, digest,
                                        pgrun.db_url, FAST, say=said.append)
     keeper.db_url = pgrun.db_url
     keeper.rebuild("a test removed a submission")

@@ -31,7 +31,7 @@ def test_two_grading_folders_share_one_template_built_once(monkeypatch, tmp_path
     state1, state2 = tmp_path / "one" / course_folder.STATE, tmp_path / "two" / course_folder.STATE
     first, digest = course_folder.build_template(paths.ROOT, A, state1)
     assert digest == course_folder.assignment_digest(paths.ROOT, A)
-    assert first == cache.resolve() / f"template-{A}-{digest}-nbgrader{NBGRADER}"
+    assert first == cache.resolve() / f"template-{A}-{digest}-nbgrader{NBGRADER}-{course_folder._settings_digest()}"
     assert (first / "ready").read_text() == digest
     release = nbformat.read(first / "release" / A / f"{A}.ipynb", as_version=4)
     assert "### BEGIN SOLUTION" not in nbformat.writes(release)
@@ -55,7 +55,7 @@ def test_an_edited_instructor_notebook_gets_its_own_template(monkeypatch, tmp_pa
     cache = tmp_path / "cache"
     monkeypatch.setenv(ENV, str(cache))
     digest = course_folder.assignment_digest(paths.ROOT, A)
-    stale = cache / f"template-{A}-{digest}-nbgrader{NBGRADER}"   # the unedited notebook's template
+    stale = cache / f"template-{A}-{digest}-nbgrader{NBGRADER}-{course_folder._settings_digest()}"   # the unedited notebook's template
     stale.mkdir(parents=True)
     (stale / "ready").write_text(digest)
 
@@ -66,7 +66,7 @@ def test_an_edited_instructor_notebook_gets_its_own_template(monkeypatch, tmp_pa
 
     edited, edited_digest = course_folder.build_template(root, A, tmp_path / "state")
     assert edited_digest != digest
-    assert edited == cache.resolve() / f"template-{A}-{edited_digest}-nbgrader{NBGRADER}"
+    assert edited == cache.resolve() / f"template-{A}-{edited_digest}-nbgrader{NBGRADER}-{course_folder._settings_digest()}"
     release = nbformat.read(edited / "release" / A / f"{A}.ipynb", as_version=4)
     assert release.cells[-1].source == "An edit by the instructor."
     assert sorted(p.name for p in cache.iterdir()) == sorted([stale.name, edited.name])
@@ -107,7 +107,7 @@ def test_a_template_another_process_published_first_is_kept(monkeypatch, tmp_pat
     cache = tmp_path / "cache"
     monkeypatch.setenv(ENV, str(cache))
     digest = course_folder.assignment_digest(paths.ROOT, A)
-    final = cache.resolve() / f"template-{A}-{digest}-nbgrader{NBGRADER}"
+    final = cache.resolve() / f"template-{A}-{digest}-nbgrader{NBGRADER}-{course_folder._settings_digest()}"
 
     def build_while_another_publishes(course, assignment, db_url):
         assert course.parent == final.parent and course.name.startswith("tmp-")
