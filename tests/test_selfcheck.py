@@ -41,6 +41,29 @@ def test_mutation_suite(name, record_property, tmp_path_factory):
     assert not failed, "\n".join(failed)
 
 
+@pytest.mark.slow
+def test_course_selfcheck_grades_a_suite_in_a_folder_of_its_own(monkeypatch):
+    """`course selfcheck` (:func:`selfcheck.check_assignment`): the suite written out and graded by
+    `course grade` on its own, then judged; here the reference, the blank release and the first pack
+    of mistakes and of variants of gradient_checking (every suite is graded whole in the demo classes)."""
+    whole = selfcheck.build_suite
+    kept = ("reference", "blank", "mistakes0", "correct0")
+
+    def first_packs(root, name, release):
+        suite = whole(root, name, release)
+        suite.mistake_groups, suite.correct_groups = suite.mistake_groups[:1], suite.correct_groups[:1]
+        suite.submissions = {k: v for k, v in suite.submissions.items() if k in kept}
+        return suite
+
+    monkeypatch.setattr(selfcheck, "build_suite", first_packs)
+    outcomes = selfcheck.check_assignment(paths.ROOT, "gradient_checking", workers=2)
+    graded = [o for o in outcomes if not o.label.startswith("requirement")]
+    assert [o.label for o in graded][:2] == ["reference gets every point", "untouched release gets zero"]
+    assert any(o.label.startswith("mistake caught") for o in graded)
+    assert any(o.label.startswith("correct accepted") for o in graded)
+    assert [f"{o.label}: {o.detail}" for o in graded if not o.ok] == []
+
+
 def test_replace_functions_swaps_only_the_named_function():
     cell = textwrap.dedent('''
         import numpy as np
