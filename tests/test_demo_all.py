@@ -14,9 +14,9 @@ tests/test_grade.py, with these same checks and deeper ones (rerun, --student, t
 fallback); this module checks the other assignments.
 
 The hostile corpus: gradient_checking gets all of it. Each other assignment gets a share
-(:func:`corpus`): every attack that applies to any assignment runs on SPREAD of them, so every
-assignment's class has hostile neighbours and every attack meets several assignments' tests
-(COURSE_TEST_CORPUS=full: every assignment all of it, about twice the time).
+(:func:`corpus`): every attack that applies to any assignment runs on SPREAD of them as well, so
+every assignment's class has hostile neighbours and every attack meets the tests of two
+assignments (COURSE_TEST_CORPUS=full: every assignment all of it, about twice the time).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow  # a demo class per assignment, graded like a real
 
 DEEP = "gradient_checking"   # checked, with these checks and more, by tests/test_grade.py
 OTHERS = [a for a in paths.assignments() if a != DEEP]
-SPREAD = 2                   # how many of OTHERS each attack runs on
+SPREAD = 1                   # how many of OTHERS each attack runs on (besides DEEP)
 
 
 def corpus(assignment: str) -> list[demo.Attack]:
@@ -60,9 +60,13 @@ def _tree_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+TEST_ARTEFACTS = {"test-output", ".pytest_cache"}   # what other tests of the run may create meanwhile
+
+
 def _repo_state():
     db = paths.ROOT / "gradebook.db"
-    return (db.exists() and db.stat().st_mtime, sorted(p.name for p in paths.ROOT.iterdir()))
+    return (db.exists() and db.stat().st_mtime,
+            sorted(p.name for p in paths.ROOT.iterdir() if p.name not in TEST_ARTEFACTS))
 
 
 @dataclass
