@@ -30,8 +30,6 @@ def pytest_collection_modifyitems(config, items):
             group = f"demo-class[{param}]"    # one graded class per assignment (test_demo_all.graded_demo)
         elif module == "test_grade":
             group = "demo-class[gradient_checking]"
-        elif module == "test_solutions_execute" and param:
-            group = f"{module}[{param}]"
         else:
             group = module
         item.add_marker(pytest.mark.xdist_group(group))

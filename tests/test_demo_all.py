@@ -13,10 +13,11 @@ tests/test_grade.py and tests/test_selfcheck.py). gradient_checking's is checked
 tests/test_grade.py, with these same checks and deeper ones (rerun, --student, the limits-only
 fallback); this module checks the other assignments.
 
-The hostile corpus: gradient_checking gets all of it. Each other assignment gets a share
-(:func:`corpus`): every attack that applies to any assignment runs on SPREAD of them as well, so
-every assignment's class has hostile neighbours and every attack meets the tests of two
-assignments (COURSE_TEST_CORPUS=full: every assignment all of it, about twice the time).
+The hostile corpus: gradient_checking gets all of it. The attacks on the tests in the kernel and on
+the answers depend on what an assignment's tests do: each runs on SPREAD other assignments as well
+(:func:`corpus`), so every class has hostile neighbours. Runaway code, bombs and file snooping are
+stopped by the sandbox and the limits, whatever the assignment: gradient_checking's class (with
+and without bubblewrap) runs them. COURSE_TEST_CORPUS=full: every assignment all of it.
 """
 from __future__ import annotations
 
@@ -40,17 +41,21 @@ pytestmark = pytest.mark.slow  # a demo class per assignment, graded like a real
 
 DEEP = "gradient_checking"   # checked, with these checks and more, by tests/test_grade.py
 OTHERS = [a for a in paths.assignments() if a != DEEP]
-SPREAD = 1                   # how many of OTHERS each attack runs on (besides DEEP)
+SPREAD = 1                   # how many of OTHERS each attack on the tests runs on (besides DEEP)
+# what stops these is the sandbox and the limits, the same for every assignment: DEEP's class (and
+# its limits-only fallback, tests/test_grade.py) runs them
+LIMITS_ATTACKS = {"times-out-once", "infinite-loop", "ignores-interrupt", "os-exit", "kills-kernel", "memory-bomb",
+                  "output-flood", "fork-bomb", "reads-files", "runs-solutions", "wipes-gradebook"}
 
 
 def corpus(assignment: str) -> list[demo.Attack]:
     """The attacks of hostile.toml this assignment's demo class gets here: DEEP all of them; the
-    others, in turn, SPREAD neighbouring assignments per attack (those made for one assignment
-    only stay with it)."""
+    others, in turn, the attacks on the tests in the kernel and on the answers (what the
+    assignment's own tests meet), each on SPREAD neighbouring assignments."""
     attacks = demo.load_attacks()
     if assignment not in OTHERS or os.environ.get("COURSE_TEST_CORPUS") == "full":
         return attacks
-    shared = [a for a in attacks if not a.assignments]
+    shared = [a for a in attacks if not a.assignments and a.name not in LIMITS_ATTACKS]
     here = OTHERS.index(assignment)
     return [a for k, a in enumerate(shared) if any((k * SPREAD + j) % len(OTHERS) == here for j in range(SPREAD))]
 
@@ -274,12 +279,14 @@ def run(request, tmp_path_factory) -> DemoRun:
     return graded_demo(request.param, tmp_path_factory)
 
 
-def test_every_attack_meets_several_assignments_and_every_class_some_attacks():
-    shared = {a.name for a in demo.load_attacks() if not a.assignments}
+def test_every_attack_on_the_tests_meets_several_assignments_and_every_class_some():
+    attacks = demo.load_attacks()
+    assert LIMITS_ATTACKS <= {a.name for a in attacks}
+    shared = {a.name for a in attacks if not a.assignments} - LIMITS_ATTACKS
     counts = collections.Counter(a.name for x in OTHERS for a in corpus(x))
-    assert {n: counts[n] for n in shared} == {n: min(SPREAD, len(OTHERS)) for n in shared}
+    assert dict(counts) == {n: min(SPREAD, len(OTHERS)) for n in shared}
     assert all(corpus(x) for x in OTHERS)
-    assert corpus(DEEP) == demo.load_attacks()
+    assert corpus(DEEP) == attacks
 
 
 def test_every_sample_gets_its_expected_score_and_status(run):

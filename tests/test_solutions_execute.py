@@ -3,6 +3,9 @@ and every figure it shows is readable in a notebook column (issue 12)."""
 import base64
 import hashlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -109,12 +112,36 @@ def figure_problems(name, cells, records):
     return problems
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_reference_notebook_executes_fully(name, tmp_path):
+def execute_audited(name: str, workdir: str) -> str:
+    """The reference notebook of ``name``, executed with the figure audit around it (as JSON)."""
     nb = source.build_notebook(source.source_path(paths.ROOT, name))
     nb.cells.insert(0, nbformat.v4.new_code_cell(AUDIT_SETUP))
     nb.cells.append(nbformat.v4.new_code_cell(AUDIT_REPORT))
-    executed, _ = execute(nb, tmp_path, timeout=300)
+    executed, _ = execute(nb, Path(workdir), timeout=300)
+    return nbformat.writes(executed)
+
+
+@pytest.fixture(scope="module")
+def executed_notebooks(tmp_path_factory) -> dict:
+    """name -> the executed notebook, or the exception its run raised: two notebooks at a time, each
+    in a process of its own (a kernel computes on one core: OPENBLAS_NUM_THREADS=1)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=spawn) as pool:
+        runs = {name: pool.submit(execute_audited, name, str(tmp_path_factory.mktemp(name))) for name in ASSIGNMENTS}
+        out = {}
+        for name, run in runs.items():
+            try:
+                out[name] = nbformat.reads(run.result(), as_version=4)
+            except Exception as exc:  # noqa: BLE001 - the notebook's own test fails with it
+                out[name] = exc
+    return out
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_reference_notebook_executes_fully(name, executed_notebooks):
+    executed = executed_notebooks[name]
+    if isinstance(executed, Exception):
+        raise executed
     setup, report = executed.cells.pop(0), executed.cells.pop()
     assert not setup.outputs, f"the figure audit's setup cell failed: {setup.outputs}"
     printed = "".join(o.text for o in report.outputs if o.output_type == "stream")
