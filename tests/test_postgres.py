@@ -148,15 +148,22 @@ def test_two_runs_on_two_assignments_at_once_into_one_database(pg, klass, tmp_pa
             assert {s.assignment.name for s in gb.find_student(student).submissions} == {A, B}
 
 
+def _first_results(proc, out, count: int = 2):
+    """Wait (at most 5 min) until the run ``proc`` into ``out`` has stored ``count`` results or ended;
+    its results folder."""
+    results = out / "results" / A
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < count and proc.poll() is None:
+        time.sleep(0.1)
+    return results
+
+
 @pytest.mark.slow
 def test_killed_run_into_postgres_is_finished_by_running_again(pg, klass, tmp_path):
     url = pg.create_database("killed")
     out = tmp_path / "out"
     proc = _course(A, str(klass), "--out", str(out), "--workers", "1", "--db", url)
-    results = out / "results" / A
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 2 and proc.poll() is None:
-        time.sleep(0.2)
+    results = _first_results(proc, out)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
     done_before = sorted(p.stem for p in results.glob("*.json"))
@@ -206,10 +213,7 @@ def test_server_lost_mid_run_stops_the_run_and_the_same_command_finishes_it(pg, 
     url = pg.create_database("lost").replace("postgres@", "postgres:pw@")   # trust auth ignores the password
     out = tmp_path / "out"
     proc = _course(A, str(klass), "--out", str(out), "--workers", "1", "--db", url)
-    results = out / "results" / A
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 2 and proc.poll() is None:
-        time.sleep(0.1)
+    results = _first_results(proc, out)
     pg.halt()
     try:
         _, err = proc.communicate(timeout=300)
