@@ -80,3 +80,13 @@ def test_alembic_is_next_to_the_interpreter():
     # nbgrader creates its database by running `alembic` by name
     bindir = os.path.dirname(sys.executable)
     assert shutil.which("alembic", path=bindir), f"no alembic in {bindir}"
+
+
+def test_importing_nbformat_compiles_no_iri_grammar():
+    # every grading worker, `alembic` run and `course` command imports nbformat; jsonschema 4.25+
+    # would compile rfc3987-syntax's grammar there (1.2 s each): pyproject.toml pins it below that
+    code = "import sys, nbformat; print('rfc3987_syntax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", (
+        "importing nbformat imported rfc3987_syntax (an RFC 3987 grammar compiled in every process); "
+        f"is jsonschema >= 4.25 installed? {out.stdout}{out.stderr}")
