@@ -43,6 +43,9 @@ FEEDBACK_PREPROCESSORS = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# HTMLExporter without its second parse of every page (see feedback_html)
+FEEDBACK_EXPORTER = "autograder.feedback_html.FeedbackExporter"
+
 
 def nbgrader_config(root: Path | None = None, db_url: str | None = None, limits=None) -> Config:
     """The Config of a course folder ``root``; with ``limits`` (a :class:`sandbox.Limits`) the grading
@@ -64,6 +67,7 @@ def nbgrader_config(root: Path | None = None, db_url: str | None = None, limits=
         c.LimitedExecute.max_output_mb = 2 * float(limits.output_mb) + 1  # behind the kernel's own cap
         c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
         c.GenerateFeedback.preprocessors = list(FEEDBACK_PREPROCESSORS)
+        c.GenerateFeedback.exporter_class = FEEDBACK_EXPORTER
     return c
 
 
