@@ -64,3 +64,20 @@ def test_grading_feedback_uses_it():
     assert config.GenerateFeedback.exporter_class == FEEDBACK_EXPORTER
     module, name = FEEDBACK_EXPORTER.rsplit(".", 1)
     assert getattr(__import__(module, fromlist=[name]), name) is feedback_html.FeedbackExporter
+
+
+def test_a_cell_seen_before_is_not_highlighted_again(monkeypatch):
+    import nbconvert.filters.highlight as highlight
+    monkeypatch.setattr(feedback_html.RememberedHighlight, "drawn", feedback_html.OrderedDict())
+    coloured = []
+    real = highlight._pygments_highlight
+    monkeypatch.setattr(highlight, "_pygments_highlight", lambda source, *a: coloured.append(source) or real(source, *a))
+    first, _ = feedback_html.FeedbackExporter(config=_config()).from_notebook_node(_notebook())
+    assert coloured == ["def f(x):\n    return 2 * x  # doubled"]
+    again, _ = feedback_html.FeedbackExporter(config=_config()).from_notebook_node(_notebook())
+    text = lambda page: BeautifulSoup(page, "html.parser").get_text()  # noqa: E731
+    assert text(again) == text(first) and len(coloured) == 1
+    other = _notebook()
+    other.cells[1].source = "def f(x):\n    return 3 * x"
+    page, _ = feedback_html.FeedbackExporter(config=_config()).from_notebook_node(other)
+    assert len(coloured) == 2 and "return 3 * x" in text(page)
