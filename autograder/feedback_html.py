@@ -57,7 +57,7 @@ class RememberedHighlight:
     def __call__(self, source, language=None, metadata=None):
         key = (source, language, self._highlight.pygments_lexer,
                json.dumps(self._highlight.extra_formatter_options, sort_keys=True, default=str),
-               json.dumps(metadata or {}, sort_keys=True, default=str))
+               (metadata or {}).get("magics_language"))   # of the metadata, only this is read
         if key in self.drawn:
             self.drawn.move_to_end(key)
             return self.drawn[key]
