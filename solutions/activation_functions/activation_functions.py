@@ -123,12 +123,10 @@
 # %% kind="readonly" grade_id="imports"
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 # Under nbgrader (validate or autograde) the long experiments shrink or are skipped.
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))
-# %matplotlib inline
 
 # %% [markdown] kind="readonly" grade_id="md-sigmoid"
 # ## Exercise 1: sigmoid
@@ -866,6 +864,12 @@ passed("test_maxout_args")
 # pieces, so it is a function of one variable too.)
 
 # %% kind="readonly" grade_id="exp-shapes"
+# The plots start here. matplotlib is imported here, not at the top: grading stops before
+# the plots, and so does not spend time loading it.
+import matplotlib.pyplot as plt
+
+# %matplotlib inline
+
 xs = np.linspace(-4, 4, 161 if GRADING else 801).reshape(-1, 1)
 ones = np.ones_like(xs)
 W_demo = np.array([-0.5, 0.2, 1.5]).reshape(1, 1, 3)

@@ -91,13 +91,11 @@
 # %% kind="readonly" grade_id="imports"
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 # Under nbgrader (validate or autograde) the experiments are skipped so that grading stays fast.
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))
 np.set_printoptions(precision=4, suppress=True)  # shorter printed arrays
-# %matplotlib inline
 
 # %% [markdown] kind="readonly" grade_id="md-provided"
 # The sanity checks train the course's `FullyConnectedNet` with its `Solver` (both in `cs231n_utils`).
@@ -792,6 +790,12 @@ passed("test_dead_unit_fraction_args")
 # draws the loss at chance.
 
 # %% kind="readonly" grade_id="exp-learning-rates"
+# The plots start here. matplotlib is imported here, not at the top: grading stops before
+# the plots, and so does not spend time loading it.
+import matplotlib.pyplot as plt
+
+# %matplotlib inline
+
 from cs231n_utils.data import load_digits
 from cs231n_utils.monitoring import mystery_runs, train_monitored
 from matplotlib.ticker import NullFormatter

@@ -170,12 +170,10 @@ import io
 import os
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 # Under nbgrader (validate or autograde) the experiments are skipped.
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))
-# %matplotlib inline
 
 # %% [markdown] kind="readonly" grade_id="md-batchnorm-forward"
 # ## Exercise 1: batchnorm forward, train and test mode
@@ -1010,6 +1008,12 @@ passed("test_layernorm")
 # assignment; you write your own in notebooks 02 and 07.
 
 # %% kind="readonly" grade_id="exp-setup"
+# The plots start here. matplotlib is imported here, not at the top: grading stops before
+# the plots, and so does not spend time loading it.
+import matplotlib.pyplot as plt
+
+# %matplotlib inline
+
 from cs231n_utils.data import load_digits
 from cs231n_utils.model import FullyConnectedNet
 from cs231n_utils.plots import plot_histogram_grid

@@ -183,14 +183,12 @@
 # %% kind="readonly" grade_id="imports"
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from cs231n_utils.validation import require_number  # require_number(name, value, low=..., high=..., ...)
 
 # Under nbgrader (validate or autograde) the long experiments shrink or are skipped.
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))
-# %matplotlib inline
 
 # %% [markdown] kind="readonly" grade_id="md-sgd"
 # ## Exercise 1: `sgd`
@@ -1382,6 +1380,12 @@ passed("test_clip_grad_norm_args")
 # rules on the right.
 
 # %% kind="readonly" grade_id="exp-paths"
+# The plots start here. matplotlib is imported here, not at the top: grading stops before
+# the plots, and so does not spend time loading it.
+import matplotlib.pyplot as plt
+
+# %matplotlib inline
+
 from cs231n_utils.plots import plot_optimization_paths
 
 RULES = {"SGD": sgd, "momentum": sgd_momentum, "Nesterov": nesterov_momentum,

@@ -103,12 +103,10 @@
 # %% kind="readonly" grade_id="imports"
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 # Under nbgrader (validate or autograde) the long experiments shrink or are skipped.
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))
-# %matplotlib inline
 
 # %% [markdown] kind="readonly" grade_id="md-init-weights"
 # ## Exercise 1: `init_weights`
@@ -617,6 +615,12 @@ passed("test_activation_statistics_shapes")
 # every layer.
 
 # %% kind="readonly" grade_id="exp-setup"
+# The plots start here. matplotlib is imported here, not at the top: grading stops before
+# the plots, and so does not spend time loading it.
+import matplotlib.pyplot as plt
+
+# %matplotlib inline
+
 from cs231n_utils.data import load_digits
 
 
