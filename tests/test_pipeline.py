@@ -209,3 +209,19 @@ def test_every_test_cell_ends_with_its_passed_line(name):
                     and ast.unparse(last.value) == f"passed('{grade_id}')"), (
                 f"{name} ({label}): test cell {grade_id} ends with `{ast.unparse(last)}`, "
                 f"not `passed({grade_id!r})`")
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_cells_grading_runs_import_no_matplotlib(name):
+    """Grading runs the code up to the last exercise or test cell (the experiments after it are
+    skipped): importing matplotlib there would cost every graded submission 0.5 s of CPU."""
+    from autograder import cells
+    nb = nbformat.read(release.release_path(paths.ROOT, name), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    last = max(i for i, c in enumerate(code) if cells.kind(c) in ("answer", "tests"))
+    graded_run = [c for c in code[:last + 1] if re.search(r"^\s*(import|from)\s+matplotlib|%matplotlib", c.source, re.M)]
+    assert not graded_run, (f"{name}: {[cells.grade_id(c) for c in graded_run]} import matplotlib before the last "
+                            "graded cell; import it in the first experiment cell")
+    plotting = [c for c in code[last + 1:] if "plt." in c.source or "cs231n_utils.plots" in c.source]
+    if plotting:
+        assert "import matplotlib.pyplot as plt" in code[last + 1].source, f"{name}: the first experiment cell imports no pyplot"
