@@ -21,6 +21,14 @@ import numpy as np
 
 from .wire import Channel, Decoder, Encoder, Peer, WireError, frame, unframe
 
+
+class UnsendableAnswer(Exception):
+    """What the student's function returned cannot cross to the grader (too big, or not data).
+
+    Not a ValueError, as WireError is: a test that expects the function to raise ValueError (on bad
+    input) must not take "returned a 600 MB array" for it. The grader sees the nearest builtin of
+    its MRO, Exception."""
+
 MAX_PRINTED = 20_000          # characters of what a function printed, sent back with its answer
 MAX_HANDLES = 200_000
 
@@ -118,8 +126,8 @@ class Conversation:
         try:
             self.send({"op": "result", "printed": printed, "warnings": caught}, {"value": value}, objects)
         except (WireError, MemoryError) as exc:  # the answer cannot cross: say so, keep the connection
-            self._send_error(WireError(f"your function returned something that cannot be sent to the "
-                                       f"grader: {exc}"), printed, caught, [])
+            self._send_error(UnsendableAnswer(f"your function returned something that cannot be sent to the "
+                                              f"grader: {exc}"), printed, caught, [])
 
     def _send_error(self, exc: BaseException, printed: str, caught: list, objects: list) -> None:
         mro = [c.__name__ for c in type(exc).__mro__]

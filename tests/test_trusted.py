@@ -342,6 +342,17 @@ def test_after_a_reconnect_old_objects_are_refused_and_new_ones_work(serve):
 
 def test_an_answer_too_big_to_send_is_an_error_and_the_connection_stays(serve):
     session = serve({"huge": lambda: np.zeros(wire.MAX_ARRAY // 8 + 1), "small": lambda: 2})
-    with pytest.raises(ValueError, match="cannot be sent to the grader"):
+    with pytest.raises(Exception, match="cannot be sent to the grader") as err:
         trusted.Proxy(session, "huge")()
+    assert type(err.value).__name__ == "UnsendableAnswer"
+    assert not isinstance(err.value, (ValueError, TypeError, ArithmeticError, LookupError)), type(err.value).__mro__
     assert trusted.Proxy(session, "small")() == 2
+
+
+def test_an_answer_too_big_to_send_is_not_the_error_a_test_expects(serve):
+    """A function that should raise ValueError on bad input and returns a huge array instead fails
+    check_raises: the grader's "cannot be sent" must not pass for the function's own ValueError."""
+    from cs231n_utils.testing import HintError, check_raises
+    session = serve({"huge": lambda x: np.zeros(wire.MAX_ARRAY // 8 + 1)})
+    with pytest.raises(HintError, match="UnsendableAnswer"):
+        check_raises(ValueError, trusted.Proxy(session, "huge"), -1, what="a negative size")
