@@ -11,9 +11,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import cells, course_folder, paths, selfcheck, source
+from autograder import cells, course_folder, grade, paths, sandbox, selfcheck, source
 
 FIELDS_SKIPPED = ("seconds",)    # wall-clock figures differ between any two runs
+FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
+_BASELINES: dict[str, tuple[Path, grade.Report]] = {}
 
 
 def notebooks(assignment: str, state: Path, partials: int = 2) -> dict[str, nbformat.NotebookNode]:
@@ -38,6 +40,19 @@ def write(folder: Path, class_: dict[str, nbformat.NotebookNode], assignment: st
         (folder / student).mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / student / f"{assignment}.ipynb")
     return folder
+
+
+def sqlite_baseline(assignment: str, tmp_path_factory) -> tuple[Path, grade.Report]:
+    """The small class of ``assignment`` (its folder of submissions) and its run into sqlite, two
+    workers, FAST limits: graded once per test session, the run the PostgreSQL, Dask and shard runs
+    are compared with. Both are only read: a test that changes a class or a run makes its own."""
+    if assignment not in _BASELINES:
+        folder = tmp_path_factory.mktemp(f"baseline-{assignment}")
+        subs = write(folder / "subs", notebooks(assignment, folder / "state"), assignment)
+        report = grade.grade(grade.Options(assignment, subs, out=folder / "sqlite", workers=2, quiet=True,
+                                           progress=False, limits=FAST))
+        _BASELINES[assignment] = subs, report
+    return _BASELINES[assignment]
 
 
 def gradebook_table(db_url: str, assignment: str) -> dict[tuple[str, str], tuple]:

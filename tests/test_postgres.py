@@ -19,7 +19,7 @@ import small_class
 from autograder import course_folder, grade, gradebook, paths, sandbox
 
 A, B = "gradient_checking", "dropout"
-FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
+FAST = small_class.FAST
 pytestmark = [pytest.mark.skipif(bool(pg_server.missing_reason()), reason=pg_server.missing_reason() or ""),
               pytest.mark.skipif(not {A, B} <= set(paths.assignments()), reason=f"needs {A} and {B}")]
 
@@ -32,8 +32,7 @@ def pg():
 
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("class")
-    return small_class.write(folder / "subs", small_class.notebooks(A, folder / "state"), A)
+    return small_class.sqlite_baseline(A, tmp_path_factory)[0]
 
 
 def _grade(subs, out, **kw) -> grade.Report:
@@ -44,10 +43,10 @@ def _grade(subs, out, **kw) -> grade.Report:
 @pytest.fixture(scope="module")
 def both(pg, klass, tmp_path_factory):
     """The class graded into sqlite and into PostgreSQL: (sqlite report, PostgreSQL report)."""
-    tmp = tmp_path_factory.mktemp("runs")
-    lite = _grade(klass, tmp / "sqlite")
+    _, lite = small_class.sqlite_baseline(A, tmp_path_factory)
     url = pg.create_database("class_a")
-    return lite, _grade(klass, tmp / "postgres", db_url=url.replace("+psycopg", ""))   # plain postgresql://
+    pgrun = _grade(klass, tmp_path_factory.mktemp("runs") / "postgres", db_url=url.replace("+psycopg", ""))
+    return lite, pgrun   # (a plain postgresql:// URL above)
 
 
 @pytest.mark.slow

@@ -10,11 +10,10 @@ import pg_server
 import pytest
 import small_class
 
-from autograder import grade, paths, sandbox
+from autograder import grade, paths
 
 A = "gradient_checking"
 N = 3
-FAST = sandbox.Limits(cell_timeout=20, notebook_timeout=120, memory_mb=2048)
 
 
 def test_shard_of_is_stable_and_covers_everyone_once():
@@ -46,16 +45,15 @@ def test_command_line_refuses_a_bad_shard(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(bool(pg_server.missing_reason()), reason=pg_server.missing_reason() or "")
 @pytest.mark.skipif(A not in paths.assignments(), reason=f"needs {A}")
-def test_union_of_shards_equals_one_unsharded_run(tmp_path):
-    subs = small_class.write(tmp_path / "subs", small_class.notebooks(A, tmp_path / "state"), A)
+def test_union_of_shards_equals_one_unsharded_run(tmp_path, tmp_path_factory):
+    subs, whole = small_class.sqlite_baseline(A, tmp_path_factory)
     students = sorted(p.name for p in subs.iterdir())
     slices = [[s for s in students if grade.shard_of(s, N) == i] for i in range(N)]
     assert sum(map(len, slices)) == len(students) and sum(bool(s) for s in slices) >= 2  # really split
-    whole = grade.grade(grade.Options(A, subs, out=tmp_path / "whole", workers=2, quiet=True, progress=False,
-                                      limits=FAST))
     with pg_server.PgServer.start() as pg:
         url = pg.create_database("sharded")
         # the N tasks of an array job, at the same time, each its own folder, one gradebook
+        # the limits of small_class.FAST, on the command line
         cmd = [sys.executable, "-m", "autograder.cli", "grade", A, str(subs), "--db", url, "--workers", "1",
                "--no-progress", "--cell-timeout", "20", "--notebook-timeout", "120", "--memory", "2048"]
         procs = [subprocess.Popen([*cmd, "--out", str(tmp_path / f"shard-{i}"), "--shard", f"{i}/{N}"],
