@@ -1,5 +1,5 @@
 """The exporter of the feedback pages (``GenerateFeedback.exporter_class``): nbconvert's HTMLExporter,
-two costs lighter.
+three costs lighter.
 
 - HTMLExporter parses every finished page with BeautifulSoup to give images without alt text a
   default one and to make JupyterLab's cells focusable: 0.25 s a page, an eighth of grading a
