@@ -36,6 +36,13 @@ def _damage_errors() -> tuple[type[BaseException], ...]:
     return sqlite3.DatabaseError, SQLAlchemyError, MissingEntry, InvalidEntry, course_folder.GradebookError
 
 
+def _is_damage(exc: Exception) -> bool:
+    # Asked only of an Exception: `except _damage_errors()` would import nbgrader and SQLAlchemy while
+    # a KeyboardInterrupt goes by, and a Ctrl-C that cut such an import short left them half
+    # imported, so the import raised AttributeError and the interrupt became a traceback.
+    return isinstance(exc, _damage_errors())
+
+
 class GradebookLost(RuntimeError):
     """The gradebook failed again right after it was rebuilt."""
 
@@ -189,7 +196,9 @@ class GradebookKeeper:
     def _guard(self, action: Callable, what: str, write: bool = False):
         try:
             return self._attempt(action, write)
-        except _damage_errors() as exc:
+        except Exception as exc:  # not BaseException: a Ctrl-C goes up untouched (see _is_damage)
+            if not _is_damage(exc):
+                raise
             self.close()  # its session is in a failed transaction, or on a file about to be set aside
             self._unless_unreachable(exc)
             why = f"the gradebook failed while {what} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
@@ -197,7 +206,9 @@ class GradebookKeeper:
                 self.rebuild(why)
         try:
             return self._attempt(action, write)
-        except _damage_errors() as exc:
+        except Exception as exc:
+            if not _is_damage(exc):
+                raise
             self.close()
             self._unless_unreachable(exc)
             raise GradebookLost(f"the gradebook failed again after it was rebuilt, while {what}: {exc}") from exc

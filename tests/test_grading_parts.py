@@ -194,3 +194,20 @@ def test_without_any_bubblewrap_the_fallback_says_why(monkeypatch):
     assert "can read and write every file" in box.describe()
     with pytest.raises(SystemExit, match="--sandbox bwrap requested"):
         sandbox.choose("bwrap")
+
+
+def test_a_ctrl_c_in_a_gradebook_step_goes_up_as_it_is(monkeypatch, tmp_path):
+    """A Ctrl-C that cuts an import short leaves SQLAlchemy half imported: telling it from gradebook
+    damage must not import anything, or the interrupt turns into an AttributeError traceback."""
+    from autograder import gradebook
+
+    def half_imported():
+        raise AttributeError("module 'sqlalchemy.sql' has no attribute 'base'")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gradebook, "_damage_errors", half_imported)
+    keeper = gradebook.GradebookKeeper(tmp_path, "dropout", tmp_path, "digest", None, None)
+    with pytest.raises(KeyboardInterrupt):
+        keeper._guard(interrupted, "reading the grades")
