@@ -43,7 +43,8 @@ FEEDBACK_PREPROCESSORS = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# HTMLExporter without its second parse of every page (see feedback_html)
+# HTMLExporter without its second parse of each page, its templates and cells rendered once per
+# process (see feedback_html)
 FEEDBACK_EXPORTER = "autograder.feedback_html.FeedbackExporter"
 
 

@@ -44,8 +44,8 @@ def write(folder: Path, class_: dict[str, nbformat.NotebookNode], assignment: st
 
 def sqlite_baseline(assignment: str, tmp_path_factory) -> tuple[Path, grade.Report]:
     """The small class of ``assignment`` (its folder of submissions) and its run into sqlite, two
-    workers, FAST limits: graded once per test session, the run the PostgreSQL, Dask and shard runs
-    are compared with. Both are only read: a test that changes a class or a run makes its own."""
+    workers, FAST limits: graded once per test session, the run the PostgreSQL and shard runs are
+    compared with. Both are only read: a test that changes a class or a run makes its own."""
     if assignment not in _BASELINES:
         folder = tmp_path_factory.mktemp(f"baseline-{assignment}")
         subs = write(folder / "subs", notebooks(assignment, folder / "state"), assignment)
