@@ -180,14 +180,26 @@ def test_interrupted_run_leaves_no_process_and_says_how_to_go_on(tmp_path, noteb
     subs = _folders(tmp_path / "class", {f"s{i}": slow for i in range(4)})
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", A, str(subs), "--out", str(out),
-                             "--workers", "2", "--no-progress"], cwd=paths.ROOT, env=paths.tool_env(),
+                             "--workers", "2", "--no-progress"], cwd=paths.ROOT,
+                            env=paths.tool_env(PYTHONFAULTHANDLER="1"),  # SIGABRT: every thread's stack
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(sandbox.processes_of_run(out)) < 4:  # workers and kernels
         time.sleep(0.2)
     assert len(sandbox.processes_of_run(out)) >= 4, "the run should be grading by now"
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:   # seen twice in full runs: say where it hangs
+        left = sandbox.processes_of_run(out)
+        proc.send_signal(signal.SIGABRT)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        pytest.fail(f"course grade did not end within 60 s of Ctrl-C (exit {proc.returncode}; processes of the "
+                    f"run: {left}); its stderr, with every thread's stack:\n{err[-8000:]}")
     assert proc.returncode == 130 and "run the same command again" in err, err[-2000:]
     assert _gone(out), sandbox.processes_of_run(out)
 
