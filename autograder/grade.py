@@ -54,6 +54,7 @@ import fcntl
 import hashlib
 import json
 import os
+import queue
 import shutil
 import sys
 import time
@@ -250,6 +251,17 @@ def _job(opts: Options, sub: collect.Submission, fp: str, template: Path, workdi
                     run_experiments=opts.run_experiments)
 
 
+def _next_result(results: queue.Queue):
+    """The next result, waited for in short steps: a Ctrl-C that the kernel delivers to one of the
+    pool's threads only marks the signal for the main thread, and a wait without a timeout would
+    never wake up to see it (the run hung after Ctrl-C)."""
+    while True:
+        try:
+            return results.get(timeout=0.5)
+        except queue.Empty:
+            continue
+
+
 def _grade_all(opts: Options, pool: Pool, jobs: list[GradeJob], book: GradebookKeeper,
                subs: dict[str, collect.Submission]) -> list[str]:
     """Send every job, record each result as it comes back; the students graded, in that order."""
@@ -258,7 +270,7 @@ def _grade_all(opts: Options, pool: Pool, jobs: list[GradeJob], book: GradebookK
     bar = outputs.Progress(opts.progress and not opts.quiet, len(jobs))
     done, workdirs = [], {j.student: j.workdir for j in jobs}
     for _ in jobs:
-        result = pool.results.get()
+        result = _next_result(pool.results)
         if isinstance(result, Exception):  # the cluster is gone: stop; what is committed stays
             raise GradeError(str(result))
         book.record(result)
