@@ -170,4 +170,5 @@ class Pool:
             self.jobs.put(None)
         if not kill:
             for t in self.threads:
-                t.join()
+                while t.is_alive():   # in steps: a Ctrl-C delivered to another thread is seen (grade._next_result)
+                    t.join(0.5)

@@ -190,7 +190,7 @@ def test_interrupted_run_leaves_no_process_and_says_how_to_go_on(tmp_path, noteb
     proc.send_signal(signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:   # seen twice in full runs: say where it hangs
+    except subprocess.TimeoutExpired:   # a hang (grade._next_result fixed one): say where it hangs
         left = sandbox.processes_of_run(out)
         proc.send_signal(signal.SIGABRT)
         try:
